@@ -1078,10 +1078,14 @@ stage_file (const char *path, GArray *changes, GError **error)
 
           if (!resolve (key_where, *g, *k, TRUE, &t, error))
             return FALSE;
+          /* GKeyFile returns the text even when it also reports a bad escape sequence. */
           text = g_key_file_get_string (kf, *g, *k, &local);
-          if (!text)
+          if (local)
             {
-              g_set_error (error, WEFT_CONF_ERROR, WEFT_CONF_ERROR_BAD_VALUE, "%s: %s", key_where, local->message);
+              g_autofree char *raw = g_key_file_get_value (kf, *g, *k, NULL);
+              g_set_error (error, WEFT_CONF_ERROR, WEFT_CONF_ERROR_BAD_VALUE,
+                           "%s: \"%s\" has an invalid escape sequence (write \\\\ for a backslash)", key_where,
+                           raw);
               return FALSE;
             }
           if (!parse_value (&keys[t.row], text, &v, error))

@@ -27,6 +27,12 @@ struct _WeftRpcServer {
   GThreadPool *workers;
   gboolean stopped;
 
+  /* Refusals are logged at most once a second, so garbage sent to a port
+   * cannot flood the log; the rest are counted. */
+  GMutex log_lock;
+  gint64 last_refusal_log;
+  guint suppressed;
+
   /* Counters, touched with atomics from worker threads. */
   gint active;
   gsize accepted, refused, calls, bad_frames;
@@ -50,6 +56,7 @@ weft_rpc_server_new (const char *name, ThriftProcessor *processor, const WeftRpc
   self->opts = *opts;
   self->listen_fd = -1;
   self->stop_fd = -1;
+  g_mutex_init (&self->log_lock);
   return self;
 }
 
@@ -69,6 +76,28 @@ reply_exception (ThriftProtocol *proto, WeftRpcTransport *t, const WeftRpcMessag
       && thrift_protocol_write_message_end (proto, NULL) >= 0)
     thrift_transport_flush (THRIFT_TRANSPORT (t), NULL);
   g_object_unref (x);
+}
+
+static void
+log_refusal (WeftRpcServer *self, const char *peer, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_mutex_lock (&self->log_lock);
+  if (now - self->last_refusal_log < G_USEC_PER_SEC)
+    {
+      self->suppressed++;
+      g_mutex_unlock (&self->log_lock);
+      return;
+    }
+  guint suppressed = self->suppressed;
+  self->suppressed = 0;
+  self->last_refusal_log = now;
+  g_mutex_unlock (&self->log_lock);
+  if (suppressed > 0)
+    g_message ("%s server: refused a request from %s: %s (and %u more in the last second)",
+               self->name, peer, error->message, suppressed);
+  else
+    g_message ("%s server: refused a request from %s: %s", self->name, peer, error->message);
 }
 
 static gboolean
@@ -92,14 +121,13 @@ serve_connection (gpointer data, gpointer user_data)
   WeftRpcTransport *t = weft_rpc_transport_new (fd, &self->opts,
                                                 WEFT_RPC_MSG_CALL | WEFT_RPC_MSG_ONEWAY, peer);
   weft_rpc_transport_set_cancel_fd (t, self->stop_fd);
+  weft_rpc_transport_set_frame_timeout (t, self->opts.call_timeout_us);
   ThriftProtocol *proto = g_object_new (THRIFT_TYPE_BINARY_PROTOCOL, "transport", t, NULL);
 
   for (;;)
     {
       g_autoptr(GError) error = NULL;
       WeftRpcMessageInfo info;
-      /* A frame that has begun must finish within the call timeout. */
-      weft_rpc_transport_set_deadline (t, -1);
       gint64 idle_deadline = g_get_monotonic_time () + self->opts.idle_timeout_us;
       if (!weft_rpc_transport_receive (t, idle_deadline, &info, &error))
         {
@@ -109,14 +137,14 @@ serve_connection (gpointer data, gpointer user_data)
           else
             {
               g_atomic_pointer_add (&self->bad_frames, 1);
-              g_message ("%s server: refusing a request from %s: %s", self->name, peer,
-                         error->message);
+              log_refusal (self, peer, error);
               if (info.have_header)
                 reply_exception (proto, t, &info, error->message);
             }
           break;
         }
-      weft_rpc_transport_set_deadline (t, g_get_monotonic_time () + self->opts.call_timeout_us);
+      /* The handler and the reply share what is left of the call timeout,
+       * counted from the frame's first byte. */
       if (!thrift_processor_process (self->processor, proto, proto, &error))
         {
           g_message ("%s server: call %s from %s failed: %s", self->name, info.method, peer,
@@ -242,6 +270,7 @@ weft_rpc_server_free (WeftRpcServer *self)
   if (self->stop_fd >= 0)
     close (self->stop_fd);
   g_object_unref (self->processor);
+  g_mutex_clear (&self->log_lock);
   g_free (self->name);
   g_free (self);
 }

@@ -25,6 +25,7 @@ struct _WeftRpcTransport {
   guint accepted;
   gboolean auto_receive;
   gint64 deadline_us;
+  gint64 frame_timeout_us; /* servers: once a frame begins, it must end within this */
 
   guint8 *rbuf;    /* current frame */
   gsize rcap;
@@ -108,6 +109,8 @@ weft_rpc_transport_receive (WeftRpcTransport *self, gint64 first_byte_deadline_u
 
   if (!weft_net_wait_readable (self->fd, first_byte_deadline_us, self->cancel_fd, error))
     return FALSE;
+  if (self->frame_timeout_us > 0)
+    self->deadline_us = g_get_monotonic_time () + self->frame_timeout_us;
 
   guint8 hdr[4];
   GError *local = NULL;
@@ -286,6 +289,12 @@ void
 weft_rpc_transport_set_deadline (WeftRpcTransport *self, gint64 deadline_us)
 {
   self->deadline_us = deadline_us;
+}
+
+void
+weft_rpc_transport_set_frame_timeout (WeftRpcTransport *self, gint64 timeout_us)
+{
+  self->frame_timeout_us = timeout_us;
 }
 
 void

@@ -43,6 +43,14 @@ WeftRpcTransport *weft_rpc_transport_new (int fd, const WeftRpcOptions *opts, gu
 void weft_rpc_transport_set_deadline (WeftRpcTransport *self, gint64 deadline_us);
 
 /**
+ * weft_rpc_transport_set_frame_timeout:
+ * For servers: once weft_rpc_transport_receive() sees a frame begin, the
+ * deadline becomes now + @timeout_us, so a peer that stalls mid-frame is
+ * dropped. 0 (the default, for clients) keeps the deadline already set.
+ */
+void weft_rpc_transport_set_frame_timeout (WeftRpcTransport *self, gint64 timeout_us);
+
+/**
  * weft_rpc_transport_set_cancel_fd:
  * Every wait also ends, with G_IO_ERROR_CANCELLED, when @fd is readable.
  */
@@ -59,7 +67,8 @@ void weft_rpc_transport_set_auto_receive (WeftRpcTransport *self, gboolean auto_
 /**
  * weft_rpc_transport_receive:
  * Waits until @first_byte_deadline_us for a frame to begin, then until the
- * transport's deadline for the rest, then validates it.
+ * transport's deadline (see weft_rpc_transport_set_frame_timeout()) for the
+ * rest, then validates it.
  * @info: (out) (optional): the message header as far as it parsed.
  * Returns: FALSE with G_IO_ERROR_CONNECTION_CLOSED when the peer closed
  *   cleanly between frames, G_IO_ERROR_TIMED_OUT / CANCELLED, or

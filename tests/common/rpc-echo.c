@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+/* Generated classes have no autoptr cleanup; G_DECLARE_FINAL_TYPE needs one. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftEchoHandler, g_object_unref)
+
 #define TEST_TYPE_ECHO_HANDLER (test_echo_handler_get_type ())
 G_DECLARE_FINAL_TYPE (TestEchoHandler, test_echo_handler, TEST, ECHO_HANDLER, weftEchoHandler)
 struct _TestEchoHandler { weftEchoHandler parent; };
