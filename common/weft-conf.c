@@ -82,11 +82,12 @@ static const KeyDef keys[] = {
   KEY ("nm.web-port", INT, "8042", "0", "65535", "Web UI and log port (0 = ephemeral)."),
   KEY ("nm.vcores", INT, "0", "0", "4096", "Virtual cores offered to containers (0 = the machine's CPUs)."),
   KEY ("nm.memory", SIZE, "0", NULL, NULL, "Memory offered to containers (0 = physical memory less memory-reserve)."),
-  KEY ("nm.memory-reserve", SIZE, "1g", NULL, NULL, "Memory kept for the system when nm.memory is detected."),
+  KEY ("nm.memory-reserve", SIZE, "1g", NULL, NULL, "Memory left to the system when memory is 0 (detected)."),
   KEY ("nm.heartbeat-interval", DURATION, "1s", "10ms", "1m", "Time between two heartbeats to the RM."),
   KEY ("nm.work-dir", STRING, "", NULL, NULL, "Folder of container work folders; empty for a temporary folder."),
   KEY ("nm.log-dir", STRING, "", NULL, NULL, "Folder of container logs; empty for one inside work-dir."),
-  ENUM_KEY ("nm.cgroups", "auto", "auto|v1|v2|none", "Resource enforcement: cgroups v1 or v2, auto-detect, or none (monitor only)."),
+  ENUM_KEY ("nm.cgroups", "auto", "auto|v1|v2|none",
+            "Resource enforcement: cgroups v1 or v2, auto-detect, or none (monitor only)."),
   KEY ("nm.port-file", STRING, "", NULL, NULL, "File the NM writes the ports it bound to; empty for none."),
 
   /* [queue.NAME]: capacity scheduler queues. */
@@ -1581,6 +1582,11 @@ dump_settings (GString *out, const char *prefix, const Setting *settings, const 
       if (kind ? !row_of_kind (k, kind) : row_is_instance (k))
         continue;
       value = format_value (k, &settings[i].v);
+      if (*value == '\0')
+        {
+          g_free (value);
+          value = g_strdup ("\"\""); /* so an empty string is not mistaken for a missing value */
+        }
       if (prefix)
         g_string_append_printf (out, "%s.%s = %s (%s)\n", prefix, row_key (k), value, settings[i].origin);
       else
@@ -1608,28 +1614,34 @@ weft_conf_dump (WeftConf *conf)
   return g_string_free (out, FALSE);
 }
 
+/* One key of the template: its doc line (with bounds or choices appended while the line stays
+ * within 100 columns), then the commented-out default. */
 static void
-template_key (GString *out, const KeyDef *k)
+template_key (GString *out, const KeyDef *k, gboolean first_in_group)
 {
-  g_string_append_printf (out, "\n# %s", k->doc);
+  g_autofree char *extra = NULL;
+
   if (k->type == TYPE_ENUM)
     {
       g_auto (GStrv) choices = g_strsplit (k->choices, "|", -1);
       g_autofree char *list = g_strjoinv (", ", choices);
-      g_string_append_printf (out, " One of: %s.", list);
+      extra = g_strdup_printf ("One of: %s.", list);
     }
   else if (k->min || k->max)
     {
       g_autofree char *min = k->min ? format_bound (k, k->min) : NULL;
       g_autofree char *max = k->max ? format_bound (k, k->max) : NULL;
-      if (min && max)
-        g_string_append_printf (out, " Range: %s..%s.", min, max);
-      else if (min)
-        g_string_append_printf (out, " At least %s.", min);
-      else
-        g_string_append_printf (out, " At most %s.", max);
+      extra = min && max ? g_strdup_printf ("Range: %s..%s.", min, max)
+              : min      ? g_strdup_printf ("At least %s.", min)
+                         : g_strdup_printf ("At most %s.", max);
     }
-  g_string_append_printf (out, "\n#%s = %s\n", row_key (k), k->def);
+  if (!first_in_group)
+    g_string_append_c (out, '\n');
+  g_string_append_printf (out, "# %s", k->doc);
+  if (extra)
+    g_string_append_printf (out, "%s%s", strlen (k->doc) + strlen (extra) + 3 <= 100 ? " " : "\n# ", extra);
+  /* No trailing space after an empty default. */
+  g_string_append_printf (out, "\n#%s =%s%s\n", row_key (k), *k->def ? " " : "", k->def);
 }
 
 char *
@@ -1655,17 +1667,24 @@ weft_conf_template (void)
 
       if (row_is_instance (k))
         continue;
-      if (i == 0 || row_is_instance (&keys[i - 1]) || row_group_len (&keys[i - 1]) != len
-          || strncmp (keys[i - 1].name, k->name, len) != 0)
+      gboolean new_group = i == 0 || row_is_instance (&keys[i - 1]) || row_group_len (&keys[i - 1]) != len
+                           || strncmp (keys[i - 1].name, k->name, len) != 0;
+
+      if (new_group)
         g_string_append_printf (out, "\n[%.*s]\n", (int) len, k->name);
-      template_key (out, k);
+      template_key (out, k, new_group);
     }
   for (gsize j = 0; j < G_N_ELEMENTS (kinds); j++)
     {
+      gboolean first = TRUE;
+
       g_string_append_printf (out, "\n# %s\n#[%s.%s]\n", kinds[j].doc, kinds[j].kind, kinds[j].example);
       for (gsize i = 0; i < N_KEYS; i++)
         if (row_of_kind (&keys[i], kinds[j].kind))
-          template_key (out, &keys[i]);
+          {
+            template_key (out, &keys[i], first);
+            first = FALSE;
+          }
     }
   return g_string_free (out, FALSE);
 }

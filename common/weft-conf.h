@@ -1,9 +1,8 @@
-/* weft-conf: the one configuration loader, plus the size and duration syntax every Weft program reads.
- * Every known key is a row of one static table in weft-conf.c (type, default, bounds, doc); defaults
- * live there and nowhere else. A WeftConf resolves each key from layers, lowest first: defaults <
- * *.conf files of the config folder in lexical order < WEFT_<GROUP>_<KEY> environment variables <
- * --conf group.key=value. Unknown keys and bad values are errors naming their source; each load step is
- * all-or-nothing. Build a WeftConf on one thread; once loaded it is read-only and any thread may read it. */
+/* weft-conf: the one configuration loader, and the size and duration syntax. Every key is a row of
+ * one static table in weft-conf.c (type, default, bounds, doc); defaults live nowhere else. Layers,
+ * lowest first: defaults < *.conf files of the config folder in lexical order < WEFT_<GROUP>_<KEY>
+ * variables < --conf group.key=value. Unknown keys and bad values are errors naming their source, and
+ * each load step is all-or-nothing. Build a WeftConf on one thread; once loaded any thread may read it. */
 
 #pragma once
 
@@ -45,8 +44,9 @@ gboolean weft_parse_size (const char *text, gint64 *out_bytes, GError **error);
  * @out_usec: (out): the duration in microseconds
  *
  * Units are case-insensitive. A bare number other than zero is an error telling the user to add a
- * unit, because "30" could mean seconds or milliseconds. Negative values, garbage, fractions of a
- * microsecond and overflow are errors (WEFT_CONF_ERROR_BAD_VALUE). @out_usec is untouched on error.
+ * unit, because "30" could mean seconds or milliseconds. A fraction rounds down to whole
+ * microseconds ("0.0005ms" is 0), except with unit "us" where it is an error, as are negative
+ * values, garbage and overflow (WEFT_CONF_ERROR_BAD_VALUE). @out_usec is untouched on error.
  *
  * Returns: TRUE on success, FALSE with @error set.
  */
@@ -171,7 +171,13 @@ WeftConf *weft_conf_load (const char *dir, char **overrides, GError **error);
  * For daemons and tools: handles --conf GROUP.KEY=VALUE (repeatable), --conf-dir DIR and
  * --verbose/-v (repeatable), then calls weft_conf_load(). Each -v raises log.level (once: at least
  * info, twice: debug; origin "--verbose"); it never lowers it. --help is left in @argv.
- * Bad arguments are WEFT_CONF_ERROR_PARSE.
+ * Bad arguments are WEFT_CONF_ERROR_PARSE. A daemon's start:
+ *
+ *   weft_log_init ("weft-rm", 0);
+ *   if (!weft_conf_parse_args (&argc, &argv, &conf, &error))
+ *     { g_printerr ("weft-rm: %s\n", error->message); return 2; }
+ *   if (weft_log_level_from_name (weft_conf_get_string (conf, "log.level"), &level))
+ *     weft_log_set_level (level);
  *
  * Returns: TRUE on success, FALSE with @error set.
  */
@@ -230,7 +236,8 @@ char *weft_conf_resolve_path (WeftConf *conf, const char *path);
  *
  * Every key, one "name = value (origin)" line each: the global keys in table order, then each
  * instance's keys, instances sorted by kind and name. Sizes and durations are printed with
- * weft_format_size() and weft_format_duration(). For --verbose output and tests.
+ * weft_format_size() and weft_format_duration(), an empty string as "". For --verbose output
+ * and tests.
  *
  * Returns: (transfer full): the text.
  */
