@@ -1,0 +1,1 @@
+# engine/: built by its own fragment, included from Makefile.am.

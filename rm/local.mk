@@ -1,0 +1,1 @@
+# rm/: built by its own fragment, included from Makefile.am.
