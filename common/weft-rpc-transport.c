@@ -27,10 +27,14 @@ struct _WeftRpcTransport {
   gint64 deadline_us;
   gint64 frame_timeout_us; /* servers: once a frame begins, it must end within this */
 
-  guint8 *rbuf;    /* current frame */
+  /* Received bytes: [4-byte header][payload of the current frame][bytes of
+   * the next frame, if the peer sent them early]. rpos is the read cursor
+   * (decoding is linear, nothing is moved); rend is the payload's end. */
+  guint8 *rbuf;
   gsize rcap;
-  gsize rlen;
-  gsize rpos;      /* read cursor: decoding is linear, nothing is moved */
+  gsize rfill;
+  gsize rpos;
+  gsize rend;
 
   GByteArray *wbuf; /* 4 bytes reserved for the frame header, then payload */
 };
@@ -88,6 +92,40 @@ grow_to (WeftRpcTransport *self, gsize want)
   self->rcap = cap;
 }
 
+/* Reads whatever has arrived (at least one byte) into the free space of the
+ * buffer, waiting until @deadline_us. Reading more than one frame's worth is
+ * fine: the surplus is the start of the next frame. */
+static gboolean
+fill (WeftRpcTransport *self, gint64 deadline_us, GError **error)
+{
+  for (;;)
+    {
+      ssize_t n = recv (self->fd, self->rbuf + self->rfill, self->rcap - self->rfill, MSG_DONTWAIT);
+      if (n > 0)
+        {
+          self->rfill += (gsize) n;
+          return TRUE;
+        }
+      if (n == 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                       "peer closed the connection");
+          return FALSE;
+        }
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        {
+          int e = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "receive failed: %s",
+                       g_strerror (e));
+          return FALSE;
+        }
+      if (!weft_net_wait_readable (self->fd, deadline_us, self->cancel_fd, error))
+        return FALSE;
+    }
+}
+
 gboolean
 weft_rpc_transport_receive (WeftRpcTransport *self, gint64 first_byte_deadline_us,
                             WeftRpcMessageInfo *info, GError **error)
@@ -95,31 +133,40 @@ weft_rpc_transport_receive (WeftRpcTransport *self, gint64 first_byte_deadline_u
   g_return_val_if_fail (WEFT_IS_RPC_TRANSPORT (self), FALSE);
   if (info)
     memset (info, 0, sizeof *info);
-  self->rlen = self->rpos = 0;
   if (!ensure_open (self, error))
     return FALSE;
 
-  /* Shrink after a big frame so idle connections hold little memory. */
-  if (self->rcap > KEEP_CAPACITY)
+  /* Drop the previous frame, keeping any early bytes of the next one. */
+  if (self->rend > 0)
     {
-      g_free (self->rbuf);
-      self->rbuf = NULL;
-      self->rcap = 0;
+      gsize rest = self->rfill - self->rend;
+      if (rest > 0)
+        memmove (self->rbuf, self->rbuf + self->rend, rest);
+      self->rfill = rest;
     }
+  self->rpos = self->rend = 0;
+  /* Shrink after a big frame so idle connections hold little memory. */
+  if (self->rcap > KEEP_CAPACITY && self->rfill <= INITIAL_CHUNK)
+    {
+      self->rbuf = g_realloc (self->rbuf, INITIAL_CHUNK);
+      self->rcap = INITIAL_CHUNK;
+    }
+  grow_to (self, INITIAL_CHUNK);
 
-  if (!weft_net_wait_readable (self->fd, first_byte_deadline_us, self->cancel_fd, error))
+  /* Wait for the frame to begin (poll first: between calls nothing is
+   * there yet, so trying to read first would only cost a syscall). */
+  GError *local = NULL;
+  if (self->rfill == 0
+      && !weft_net_wait_readable (self->fd, first_byte_deadline_us, self->cancel_fd, error))
     return FALSE;
   if (self->frame_timeout_us > 0)
     self->deadline_us = g_get_monotonic_time () + self->frame_timeout_us;
 
-  guint8 hdr[4];
-  GError *local = NULL;
-  if (!weft_net_read_full (self->fd, hdr, 4, self->deadline_us, self->cancel_fd, &local))
-    {
-      g_propagate_prefixed_error (error, local, "reading a frame from %s: ", self->peer);
-      return FALSE;
-    }
-  guint32 len = ((guint32) hdr[0] << 24) | ((guint32) hdr[1] << 16) | ((guint32) hdr[2] << 8) | hdr[3];
+  while (self->rfill < 4)
+    if (!fill (self, self->deadline_us, &local))
+      goto failed;
+  const guint8 *h = self->rbuf;
+  guint32 len = ((guint32) h[0] << 24) | ((guint32) h[1] << 16) | ((guint32) h[2] << 8) | h[3];
   if (len == 0)
     {
       g_set_error (error, WEFT_RPC_ERROR, WEFT_RPC_ERROR_BAD_FRAME,
@@ -134,44 +181,48 @@ weft_rpc_transport_receive (WeftRpcTransport *self, gint64 first_byte_deadline_u
       return FALSE;
     }
 
-  /* Grow as bytes arrive rather than trusting the announced length. */
-  gsize have = 0;
-  while (have < len)
+  /* Grow as bytes arrive rather than trusting the announced length: a peer
+   * that announces 8 MiB and stalls costs what it sent. */
+  gsize total = 4 + (gsize) len;
+  while (self->rfill < total)
     {
-      grow_to (self, MIN ((gsize) len, MAX (have * 2, (gsize) INITIAL_CHUNK)));
-      gsize chunk = MIN ((gsize) len, self->rcap) - have;
-      if (!weft_net_read_full (self->fd, self->rbuf + have, chunk, self->deadline_us,
-                               self->cancel_fd, &local))
-        {
-          g_propagate_prefixed_error (error, local, "reading a %u-byte frame from %s: ",
-                                      len, self->peer);
-          return FALSE;
-        }
-      have += chunk;
+      if (self->rfill == self->rcap)
+        grow_to (self, MIN (total, self->rcap * 2));
+      if (!fill (self, self->deadline_us, &local))
+        goto failed;
     }
 
-  if (!weft_rpc_check_message (self->rbuf, len, self->opts.max_depth, self->accepted, info,
+  if (!weft_rpc_check_message (self->rbuf + 4, len, self->opts.max_depth, self->accepted, info,
                                &local))
     {
       g_propagate_prefixed_error (error, local, "from %s: ", self->peer);
       return FALSE;
     }
-  self->rlen = len;
+  self->rpos = 4;
+  self->rend = total;
   return TRUE;
+
+failed:
+  if (self->rfill == 0 && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    g_propagate_prefixed_error (error, local, "reading from %s: ", self->peer);
+  else
+    g_propagate_prefixed_error (error, local, "reading a frame from %s (%" G_GSIZE_FORMAT
+                                " bytes received): ", self->peer, self->rfill);
+  return FALSE;
 }
 
 static gint32
 transport_read (ThriftTransport *transport, gpointer buf, guint32 len, GError **error)
 {
   WeftRpcTransport *self = WEFT_RPC_TRANSPORT (transport);
-  if (self->rpos == self->rlen && self->auto_receive && len > 0)
+  if (self->rpos == self->rend && self->auto_receive && len > 0)
     {
       if (!weft_rpc_transport_receive (self, self->deadline_us, NULL, error))
         return -1;
     }
   /* Never a short read and never across frames: a validated message does
    * not ask for more than its frame holds, so this only trips on misuse. */
-  if (len > self->rlen - self->rpos)
+  if (len > self->rend - self->rpos)
     {
       g_set_error (error, WEFT_RPC_ERROR, WEFT_RPC_ERROR_BAD_MESSAGE,
                    "read of %u bytes past the end of a frame from %s", len, self->peer);
@@ -186,7 +237,8 @@ static gboolean
 transport_read_end (ThriftTransport *transport, GError **error)
 {
   WeftRpcTransport *self = WEFT_RPC_TRANSPORT (transport);
-  self->rlen = self->rpos = 0;
+  /* The frame is done with; receive() drops it and keeps what follows. */
+  self->rpos = self->rend;
   return TRUE;
 }
 
@@ -245,11 +297,11 @@ transport_check_read_bytes_available (ThriftTransport *transport, glong num_byte
                                       GError **error)
 {
   WeftRpcTransport *self = WEFT_RPC_TRANSPORT (transport);
-  if (num_bytes >= 0 && (gsize) num_bytes <= self->rlen - self->rpos)
+  if (num_bytes >= 0 && (gsize) num_bytes <= self->rend - self->rpos)
     return TRUE;
   g_set_error (error, WEFT_RPC_ERROR, WEFT_RPC_ERROR_BAD_MESSAGE,
                "message from %s declares %ld bytes but %" G_GSIZE_FORMAT " remain",
-               self->peer, num_bytes, self->rlen - self->rpos);
+               self->peer, num_bytes, self->rend - self->rpos);
   return FALSE;
 }
 
@@ -257,13 +309,13 @@ static gboolean
 transport_peek (ThriftTransport *transport, GError **error)
 {
   WeftRpcTransport *self = WEFT_RPC_TRANSPORT (transport);
-  return self->rpos < self->rlen;
+  return self->rpos < self->rend;
 }
 
 gboolean
 weft_rpc_transport_is_stale (WeftRpcTransport *self)
 {
-  if (self->fd < 0)
+  if (self->fd < 0 || self->rfill > self->rend)
     return TRUE;
   struct pollfd p = { .fd = self->fd, .events = POLLIN };
   int n;

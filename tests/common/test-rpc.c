@@ -460,6 +460,48 @@ CRAFTED ("random-bytes-x300", random)
 CRAFTED ("unknown-method", unknown_method)
 CRAFTED ("abrupt-disconnects", disconnects)
 
+static void
+test_pipelined (Fixture *f, gconstpointer data)
+{
+  /* Three calls in one write: the server reads past the first frame and
+   * must keep the surplus for the next ones. Answers come back in order. */
+  g_autoptr(GByteArray) all = g_byte_array_new ();
+  for (gint64 x = 10; x < 13; x++)
+    {
+      g_autoptr(GByteArray) p = g_byte_array_new ();
+      put_call (p, "ping");
+      put_u8 (p, T_I64);
+      put_u8 (p, 0);
+      put_u8 (p, 1);
+      put_i32 (p, 0);
+      put_i32 (p, (guint32) x);
+      put_u8 (p, T_STOP);
+      g_autoptr(GByteArray) fr = framed (p);
+      g_byte_array_append (all, fr->data, fr->len);
+    }
+  g_autoptr(GError) error = NULL;
+  int fd = weft_net_connect ("127.0.0.1", f->port, G_USEC_PER_SEC, &error);
+  g_assert_no_error (error);
+  g_assert_true (weft_net_write_full (fd, all->data, all->len, -1, -1, &error));
+  for (gint64 x = 10; x < 13; x++)
+    {
+      guint8 hdr[4];
+      gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+      g_assert_true (weft_net_read_full (fd, hdr, 4, deadline, -1, &error));
+      guint32 len = ((guint32) hdr[0] << 24) | (hdr[1] << 16) | (hdr[2] << 8) | hdr[3];
+      g_assert_cmpuint (len, <, 256);
+      guint8 body[256];
+      g_assert_true (weft_net_read_full (fd, body, len, deadline, -1, &error));
+      /* The reply's i64 success field (id 0) sits just before the STOP. */
+      const guint8 *v = body + len - 9;
+      gint64 got = 0;
+      for (int i = 0; i < 8; i++)
+        got = (got << 8) | v[i];
+      g_assert_cmpint (got, ==, x + 1);
+    }
+  close (fd);
+}
+
 /* ---- silent and stalled peers ----------------------------------------- */
 
 static void
@@ -850,6 +892,7 @@ main (int argc, char **argv)
   FIX ("/common/rpc/declared-exception", test_declared_exception, NULL);
   FIX ("/common/rpc/too-large", test_too_large, NULL);
   FIX ("/common/rpc/concurrent-64", test_concurrent, NULL);
+  FIX ("/common/rpc/pipelined", test_pipelined, NULL);
   g_test_add_func ("/common/rpc/crafted/zero-length-frame", test_crafted_zero_frame);
   g_test_add_func ("/common/rpc/crafted/binary-50mb", test_crafted_binary_50mb);
   g_test_add_func ("/common/rpc/crafted/method-name-2gib", test_crafted_method_2gib);
