@@ -1020,3 +1020,28 @@ weft_token_identifier_parse (GBytes *identifier, GError **error)
   g_ptr_array_set_free_func (fields, NULL);
   return (GStrv) g_ptr_array_free (g_steal_pointer (&fields), FALSE);
 }
+
+GStrv
+weft_token_check (const WeftSecret *secret, const WeftToken *token, const char *kind,
+                  guint n_fields, gint64 now_ms, GError **error)
+{
+  if (token == NULL || token->kind == NULL || *token->kind == '\0')
+    {
+      g_set_error (error, WEFT_TOKEN_ERROR, WEFT_TOKEN_ERROR_INVALID,
+                   "no %s token was sent, and security is on", kind);
+      return NULL;
+    }
+  if (!weft_token_verify (secret, token, kind, now_ms, error))
+    return NULL;
+  g_auto (GStrv) fields = weft_token_identifier_parse (token->identifier, error);
+  if (fields == NULL)
+    return NULL;
+  if (g_strv_length (fields) != n_fields || g_strcmp0 (fields[0], "1") != 0)
+    {
+      g_set_error (error, WEFT_TOKEN_ERROR, WEFT_TOKEN_ERROR_INVALID,
+                   "%s token has an unexpected layout (%u fields, version %s)", kind,
+                   g_strv_length (fields), fields[0] ? fields[0] : "none");
+      return NULL;
+    }
+  return g_steal_pointer (&fields);
+}

@@ -236,3 +236,25 @@ GBytes *weft_token_identifier_newv (const char *const *fields);
 GStrv weft_token_identifier_parse (GBytes *identifier, GError **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/**
+ * weft_token_check:
+ * @secret: (transfer none): the key
+ * @token: (transfer none) (nullable): a token from a peer; NULL or an empty
+ *   kind means none was sent (WEFT_TOKEN_ERROR_INVALID, "no token")
+ * @kind: the kind expected
+ * @n_fields: how many identifier fields the kind has, the first being the
+ *   layout version "1"
+ * @now_ms: unix ms
+ *
+ * weft_token_verify(), then weft_token_identifier_parse(), then checks the
+ * field count and version: what RM and NM do with every token they get.
+ *
+ * Returns: (transfer full) (nullable): the fields (g_strfreev), or NULL.
+ */
+GStrv weft_token_check (const WeftSecret *secret, const WeftToken *token, const char *kind,
+                        guint n_fields, gint64 now_ms, GError **error);
+
+G_END_DECLS
