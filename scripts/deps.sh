@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   gcc make pkg-config autoconf automake libtool autoconf-archive
-  libglib2.0-dev libthrift-c-glib-dev thrift-compiler liblz4-dev libcsv-dev
+  libglib2.0-dev libthrift-c-glib-dev thrift-compiler liblz4-dev libcsv-dev libjson-glib-dev
   sqlite3 iproute2 procps
 )
 

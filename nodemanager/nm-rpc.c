@@ -1,0 +1,237 @@
+/* nm-rpc: the ContainerManager handler. See nm-rpc.h. */
+#include "nm-rpc.h"
+
+#include "weft-dispatch.h"
+#include "weft-nm-error.h"
+#include "weft_container_manager.h"
+
+G_STATIC_ASSERT ((int) NM_EXIT_KILLED_AFTER_APP_COMPLETION
+                 == (int) WEFT_EXIT_REASON_EXIT_KILLED_AFTER_APP_COMPLETION);
+G_STATIC_ASSERT ((int) NM_EXIT_LAUNCH_FAILED == (int) WEFT_EXIT_REASON_EXIT_LAUNCH_FAILED);
+G_STATIC_ASSERT ((int) NM_STATE_COMPLETE == (int) WEFT_CONTAINER_STATE_CONTAINER_COMPLETE);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftContainerManagerHandler, g_object_unref)
+#define NM_TYPE_CM_HANDLER (nm_cm_handler_get_type ())
+G_DECLARE_FINAL_TYPE (NmCmHandler, nm_cm_handler, NM, CM_HANDLER, weftContainerManagerHandler)
+struct _NmCmHandler { weftContainerManagerHandler parent; NmRpc *rpc; };
+G_DEFINE_TYPE (NmCmHandler, nm_cm_handler, WEFT_TYPE_CONTAINER_MANAGER_HANDLER)
+
+static WeftToken *
+token_from (const weftToken *t)
+{
+  if (t == NULL || t->kind == NULL || *t->kind == '\0')
+    return NULL;
+  g_autoptr(GBytes) ident = g_bytes_new (t->identifier ? t->identifier->data : NULL,
+                                         t->identifier ? t->identifier->len : 0);
+  g_autoptr(GBytes) pw = g_bytes_new (t->password ? t->password->data : NULL,
+                                      t->password ? t->password->len : 0);
+  return weft_token_new (t->kind, ident, t->expiry_ms, pw);
+}
+
+static weftErrorCode
+code_for (const GError *e)
+{
+  if (e->domain == WEFT_TOKEN_ERROR)
+    return WEFT_ERROR_CODE_PERMISSION_DENIED;
+  if (e->domain == WEFT_NM_ERROR)
+    return e->code == WEFT_NM_ERROR_NOT_FOUND ? WEFT_ERROR_CODE_NOT_FOUND
+           : e->code == WEFT_NM_ERROR_INVALID ? WEFT_ERROR_CODE_PERMISSION_DENIED
+                                              : WEFT_ERROR_CODE_INTERNAL;
+  return WEFT_ERROR_CODE_INTERNAL;
+}
+
+/* Starting needs each container's own token (nm_node_start_container);
+ * stop, status and logs need nm_node_authorize(): a container token of the
+ * same application (its AM) or a client token (the CLI). */
+
+typedef struct {
+  NmRpc *rpc;
+  const GPtrArray *requests;
+  weftStartContainersResponse *out;
+} StartCall;
+
+static void
+do_start (gpointer data)
+{
+  StartCall *c = data;
+  for (guint i = 0; c->requests && i < c->requests->len; i++)
+    {
+      const weftStartContainerRequest *r = c->requests->pdata[i];
+      g_autoptr(WeftToken) tok = token_from (r->container_token);
+      g_autofree char **argv = g_new0 (char *, (r->launch && r->launch->argv ? r->launch->argv->len : 0) + 1);
+      for (guint k = 0; r->launch && r->launch->argv && k < r->launch->argv->len; k++)
+        argv[k] = r->launch->argv->pdata[k];
+      GError *error = NULL;
+      g_autofree char *cid = nm_node_start_container (c->rpc->node, tok, (const char *const *) argv,
+                                                      r->launch ? r->launch->env : NULL, &error);
+      if (cid)
+        g_ptr_array_add (c->out->started, g_strdup (cid));
+      else
+        {
+          g_auto (GStrv) f = tok ? weft_token_identifier_parse (tok->identifier, NULL) : NULL;
+          const char *id = f && g_strv_length (f) > 1 ? f[1] : "";
+          g_message ("%s", error->message);
+          g_ptr_array_add (c->out->failed,
+                           g_object_new (WEFT_TYPE_CONTAINER_FAILURE, "container_id", id,
+                                         "code", (gint) code_for (error), "message", error->message,
+                                         NULL));
+          g_error_free (error);
+        }
+    }
+}
+
+static gboolean
+h_start_containers (weftContainerManagerIf *iface, weftStartContainersResponse **ret,
+                    const weftToken *auth, const GPtrArray *requests, weftWeftException **err,
+                    GError **error)
+{
+  NmRpc *rpc = NM_CM_HANDLER (iface)->rpc;
+  StartCall c = { rpc, requests, *ret };
+  weft_dispatch_call (rpc->context, do_start, &c);
+  return TRUE;
+}
+
+typedef struct {
+  NmRpc *rpc;
+  const GPtrArray *ids;
+  gpointer out;
+  const weftToken *auth;
+  const char *id;
+  gboolean is_stderr;
+  gint64 offset;
+  gint32 max;
+  GError *error;
+} Call;
+
+static void
+do_stop (gpointer data)
+{
+  Call *c = data;
+  weftStopContainersResponse *out = c->out;
+  g_autoptr(WeftToken) tok = token_from (c->auth);
+  for (guint i = 0; c->ids && i < c->ids->len; i++)
+    {
+      const char *id = c->ids->pdata[i];
+      GError *e = NULL;
+      if (nm_node_authorize (c->rpc->node, tok, id, &e)
+          && nm_node_stop_container (c->rpc->node, id, NM_EXIT_KILLED_BY_AM,
+                                  "Container stopped by its application master", &e))
+        g_ptr_array_add (out->stopped, g_strdup (id));
+      else
+        {
+          g_ptr_array_add (out->failed, g_object_new (WEFT_TYPE_CONTAINER_FAILURE, "container_id", id,
+                                                      "code", (gint) code_for (e), "message",
+                                                      e->message, NULL));
+          g_error_free (e);
+        }
+    }
+}
+
+static gboolean
+h_stop_containers (weftContainerManagerIf *iface, weftStopContainersResponse **ret,
+                   const weftToken *auth, const GPtrArray *container_ids, weftWeftException **err,
+                   GError **error)
+{
+  NmRpc *rpc = NM_CM_HANDLER (iface)->rpc;
+  Call c = { rpc, container_ids, *ret, auth };
+  weft_dispatch_call (rpc->context, do_stop, &c);
+  return TRUE;
+}
+
+static void
+do_statuses (gpointer data)
+{
+  Call *c = data;
+  GPtrArray *out = c->out;
+  g_autoptr(WeftToken) tok = token_from (c->auth);
+  for (guint i = 0; c->ids && i < c->ids->len; i++)
+    {
+      if (!nm_node_authorize (c->rpc->node, tok, c->ids->pdata[i], NULL))
+        continue;
+      g_autoptr(NmStatus) s = nm_node_get_status (c->rpc->node, c->ids->pdata[i], NULL);
+      if (s == NULL)
+        continue;
+      g_ptr_array_add (out, g_object_new (WEFT_TYPE_CONTAINER_STATUS, "container_id", s->container_id,
+                                          "state", s->state, "reason", s->reason,
+                                          "exit_code", s->exit_code, "diagnostics", s->diagnostics,
+                                          "memory_limit_bytes", s->memory_limit_bytes,
+                                          "memory_peak_bytes", s->memory_peak_bytes, NULL));
+    }
+}
+
+static gboolean
+h_get_container_statuses (weftContainerManagerIf *iface, GPtrArray **ret, const weftToken *auth,
+                          const GPtrArray *container_ids, weftWeftException **err, GError **error)
+{
+  NmRpc *rpc = NM_CM_HANDLER (iface)->rpc;
+  Call c = { rpc, container_ids, *ret, auth };
+  weft_dispatch_call (rpc->context, do_statuses, &c);
+  return TRUE;
+}
+
+static void
+do_fetch_log (gpointer data)
+{
+  Call *c = data;
+  weftLogChunk *out = c->out;
+  g_autoptr(GBytes) bytes = NULL;
+  gint64 size = 0;
+  gboolean eof = FALSE;
+  g_autoptr(WeftToken) tok = token_from (c->auth);
+  if (!nm_node_authorize (c->rpc->node, tok, c->id, &c->error))
+    return;
+  if (!nm_node_read_log (c->rpc->node, c->id, c->is_stderr, c->offset, c->max, &bytes, &size,
+                         &eof, &c->error))
+    return;
+  gsize n;
+  const guint8 *d = g_bytes_get_data (bytes, &n);
+  if (out->data)
+    g_byte_array_unref (out->data);
+  out->data = g_byte_array_sized_new ((guint) n);
+  g_byte_array_append (out->data, d, (guint) n);
+  out->next_offset = c->offset + (gint64) n;
+  out->size = size;
+  out->eof = eof;
+}
+
+static gboolean
+h_fetch_log (weftContainerManagerIf *iface, weftLogChunk **ret, const weftToken *auth,
+             const gchar *container_id, const weftLogFile file, const gint64 offset,
+             const gint32 max_bytes, weftWeftException **err, GError **error)
+{
+  NmRpc *rpc = NM_CM_HANDLER (iface)->rpc;
+  /* Chunks stay well under rpc.max-message-size. */
+  Call c = { rpc, NULL, *ret, auth, container_id, file == WEFT_LOG_FILE_LOG_STDERR, offset,
+             MIN (max_bytes > 0 ? max_bytes : 1 << 20, 1 << 20) };
+  weft_dispatch_call (rpc->context, do_fetch_log, &c);
+  if (c.error)
+    {
+      weft_rpc_exception_set (err, code_for (c.error), "%s", c.error->message);
+      g_error_free (c.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+nm_cm_handler_class_init (NmCmHandlerClass *klass)
+{
+  weftContainerManagerHandlerClass *h = WEFT_CONTAINER_MANAGER_HANDLER_CLASS (klass);
+  h->start_containers = h_start_containers;
+  h->stop_containers = h_stop_containers;
+  h->get_container_statuses = h_get_container_statuses;
+  h->fetch_log = h_fetch_log;
+}
+
+static void
+nm_cm_handler_init (NmCmHandler *self)
+{
+}
+
+ThriftProcessor *
+nm_rpc_container_processor_new (NmRpc *rpc)
+{
+  g_autoptr(NmCmHandler) h = g_object_new (NM_TYPE_CM_HANDLER, NULL);
+  h->rpc = rpc;
+  return g_object_new (WEFT_TYPE_CONTAINER_MANAGER_PROCESSOR, "handler", h, NULL);
+}
