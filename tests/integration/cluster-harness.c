@@ -1,0 +1,283 @@
+/* cluster-harness: see cluster-harness.h. */
+#include "cluster-harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "weft_client_service.h"
+#include "weft_container_manager.h"
+
+static void
+die_with_parent (gpointer data)
+{
+  /* The daemon gets SIGTERM (and stops its containers) when the test dies. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static char *
+builddir_path (const char *rel)
+{
+  const char *top = g_getenv ("WEFT_TOP_BUILDDIR");
+  g_assert_nonnull (top);
+  return g_build_filename (top, rel, NULL);
+}
+
+static GPid
+spawn (Cluster *c, const char *const *argv, const char *log)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log_path = g_build_filename (c->dir, log, NULL);
+  int fd = open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  GPid pid;
+  g_auto (GStrv) envp = g_get_environ ();
+  envp = g_environ_unsetenv (envp, "WEFT_CONF_DIR");
+  g_assert_true (g_spawn_async_with_fds (c->dir, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                                         die_with_parent, NULL, &pid, -1, fd, fd, &error));
+  g_assert_no_error (error);
+  close (fd);
+  return pid;
+}
+
+/* Waits for a port file and returns the value of @key in it. */
+static guint16
+read_port (const char *path, const char *key, GPid pid)
+{
+  for (int i = 0; i < 1000; i++)
+    {
+      g_autofree char *text = NULL;
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        {
+          g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+          for (guint k = 0; lines[k]; k++)
+            if (g_str_has_prefix (lines[k], key) && lines[k][strlen (key)] == '=')
+              return (guint16) atoi (lines[k] + strlen (key) + 1);
+        }
+      int status;
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        g_error ("daemon %d exited before writing %s (see the logs in the test folder)", pid, path);
+      g_usleep (10000);
+    }
+  g_error ("no port in %s after 10 s", path);
+}
+
+static void
+stop_pid (GPid pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGTERM);
+  for (int i = 0; i < 1000; i++)
+    {
+      int status;
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        return;
+      g_usleep (10000);
+    }
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+}
+
+WeftToken *
+cluster_client_token (Cluster *c)
+{
+  g_autoptr(GBytes) ident = weft_token_identifier_new ("1", g_get_user_name (), NULL);
+  return weft_token_sign (c->secret, "client", ident, 0);
+}
+
+WeftRpcClient *
+cluster_rm_client (Cluster *c)
+{
+  return weft_rpc_client_new ("127.0.0.1", c->client_port, WEFT_TYPE_CLIENT_SERVICE_CLIENT, &c->opts);
+}
+
+WeftRpcClient *
+cluster_nm_client (Cluster *c, guint i)
+{
+  const char *colon = strrchr (c->nm_ids[i], ':');
+  return weft_rpc_client_new ("127.0.0.1", (guint16) atoi (colon + 1),
+                              WEFT_TYPE_CONTAINER_MANAGER_CLIENT, &c->opts);
+}
+
+typedef struct { weftToken *auth; GPtrArray *nodes; } ListNodes;
+
+static gboolean
+call_list_nodes (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  ListNodes *a = data;
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (gint32));
+  return weft_client_service_if_list_nodes (WEFT_CLIENT_SERVICE_IF (client), &a->nodes, a->auth,
+                                            states, ex, error);
+}
+
+Cluster *
+cluster_start (guint n_nms, const char *const *extra_conf)
+{
+  Cluster *c = g_new0 (Cluster, 1);
+  g_autoptr(GError) error = NULL;
+  c->dir = g_dir_make_tmp ("weft-cluster-XXXXXX", &error);
+  g_assert_no_error (error);
+  c->conf_dir = g_build_filename (c->dir, "conf", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (c->conf_dir, 0755), ==, 0);
+  g_autofree char *secret_path = g_build_filename (c->conf_dir, "weft.secret", NULL);
+  g_assert_true (weft_secret_generate (secret_path, &error));
+  c->secret = weft_secret_load (secret_path, &error);
+  g_assert_no_error (error);
+  g_autoptr(GString) site = g_string_new ("[rpc]\nbind-address = 127.0.0.1\ncall-timeout = 10s\n"
+                                          "[rm]\nclient-port = 0\nscheduler-port = 0\n"
+                                          "tracker-port = 0\nadmin-port = 0\nnm-expiry = 2s\n"
+                                          "am-expiry = 30s\n"
+                                          "[nm]\nheartbeat-interval = 200ms\nvcores = 2\n"
+                                          "memory = 2g\n");
+  g_autofree char *site_path = g_build_filename (c->conf_dir, "weft-site.conf", NULL);
+  g_assert_true (g_file_set_contents (site_path, site->str, -1, &error));
+
+  g_autofree char *rm = builddir_path ("rm/weft-resourcemanager");
+  g_autofree char *nm = builddir_path ("nodemanager/weft-nodemanager");
+  g_autofree char *rm_ports = g_build_filename (c->dir, "rm.ports", NULL);
+  g_autofree char *pf = g_strdup_printf ("rm.port-file=%s", rm_ports);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, rm);
+  g_ptr_array_add (argv, "--conf-dir");
+  g_ptr_array_add (argv, c->conf_dir);
+  g_ptr_array_add (argv, "--conf");
+  g_ptr_array_add (argv, pf);
+  for (guint i = 0; extra_conf && extra_conf[i]; i++)
+    {
+      g_ptr_array_add (argv, "--conf");
+      g_ptr_array_add (argv, (char *) extra_conf[i]);
+    }
+  g_ptr_array_add (argv, NULL);
+  c->rm_pid = spawn (c, (const char *const *) argv->pdata, "rm.log");
+  c->client_port = read_port (rm_ports, "client", c->rm_pid);
+  c->scheduler_port = read_port (rm_ports, "scheduler", c->rm_pid);
+  c->tracker_port = read_port (rm_ports, "tracker", c->rm_pid);
+  c->admin_port = read_port (rm_ports, "admin", c->rm_pid);
+
+  for (guint i = 0; i < n_nms; i++)
+    {
+      g_autofree char *ports = g_strdup_printf ("%s/nm%u.ports", c->dir, i);
+      g_autofree char *a1 = g_strdup_printf ("nm.port-file=%s", ports);
+      g_autofree char *a2 = g_strdup_printf ("nm.work-dir=%s/nm%u", c->dir, i);
+      g_autofree char *a3 = g_strdup_printf ("rm.tracker-port=%u", c->tracker_port);
+      g_autofree char *a4 = g_strdup_printf ("rm.client-port=%u", c->client_port);
+      g_autofree char *a5 = g_strdup_printf ("rm.scheduler-port=%u", c->scheduler_port);
+      g_autofree char *log = g_strdup_printf ("nm%u.log", i);
+      const char *nargv[] = { nm, "--conf-dir", c->conf_dir, "--conf", a1, "--conf", a2,
+                              "--conf", a3, "--conf", a4, "--conf", a5, NULL };
+      c->nm_pids[i] = spawn (c, nargv, log);
+      guint16 port = read_port (ports, "container", c->nm_pids[i]);
+      c->nm_ids[i] = g_strdup_printf ("127.0.0.1:%u", port);
+    }
+  c->n_nms = n_nms;
+
+  g_autoptr(WeftConf) conf = weft_conf_new ();
+  weft_rpc_options_from_conf (&c->opts, conf);
+  c->opts.connect_timeout_us = G_USEC_PER_SEC;
+  c->opts.call_timeout_us = 15 * G_USEC_PER_SEC;
+
+  /* Wait until every node is RUNNING. */
+  g_autoptr(WeftRpcClient) client = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  weftToken *auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
+  auth->kind = g_strdup (tok->kind);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (tok->identifier, &n);
+  auth->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
+  d = g_bytes_get_data (tok->password, &n);
+  auth->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
+  guint running = 0;
+  for (int tries = 0; tries < 500 && running < n_nms; tries++)
+    {
+      ListNodes a = { auth, g_ptr_array_new_with_free_func (g_object_unref) };
+      if (weft_rpc_client_call (client, "list_nodes", WEFT_RPC_IDEMPOTENT, call_list_nodes, &a, NULL))
+        {
+          running = 0;
+          for (guint k = 0; k < a.nodes->len; k++)
+            running += ((weftNodeReport *) a.nodes->pdata[k])->state == WEFT_NODE_STATE_NODE_RUNNING;
+        }
+      g_ptr_array_unref (a.nodes);
+      if (running < n_nms)
+        g_usleep (20000);
+    }
+  g_object_unref (auth);
+  g_assert_cmpuint (running, ==, n_nms);
+  return c;
+}
+
+void
+cluster_kill_nm (Cluster *c, guint i, gboolean hard)
+{
+  if (c->nm_pids[i] <= 0)
+    return;
+  if (hard)
+    {
+      kill (c->nm_pids[i], SIGKILL);
+      waitpid (c->nm_pids[i], NULL, 0);
+    }
+  else
+    stop_pid (c->nm_pids[i]);
+  c->nm_pids[i] = 0;
+}
+
+GArray *
+cluster_pids_matching (const char *needle)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+  GDir *proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      g_autofree char *path = g_build_filename ("/proc", name, "cmdline", NULL);
+      g_autofree char *cmd = NULL;
+      gsize len = 0;
+      if (!g_file_get_contents (path, &cmd, &len, NULL) || len == 0)
+        continue;
+      for (gsize k = 0; k + 1 < len; k++)
+        if (cmd[k] == '\0')
+          cmd[k] = ' ';
+      if (strstr (cmd, needle))
+        {
+          GPid pid = atoi (name);
+          g_array_append_val (pids, pid);
+        }
+    }
+  g_dir_close (proc);
+  return pids;
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", path);
+  if (system (cmd) != 0)
+    g_warning ("could not remove %s", path);
+}
+
+void
+cluster_free (Cluster *c)
+{
+  if (c == NULL)
+    return;
+  /* NMs first: they stop their containers on SIGTERM. */
+  for (guint i = 0; i < c->n_nms; i++)
+    stop_pid (c->nm_pids[i]);
+  stop_pid (c->rm_pid);
+  if (g_getenv ("WEFT_KEEP_TEST_DIR") == NULL)
+    rm_rf (c->dir);
+  else
+    g_printerr ("cluster folder kept: %s\n", c->dir);
+  for (guint i = 0; i < c->n_nms; i++)
+    g_free (c->nm_ids[i]);
+  weft_secret_free (c->secret);
+  g_free (c->conf_dir);
+  g_free (c->dir);
+  g_free (c);
+}

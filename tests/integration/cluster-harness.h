@@ -1,0 +1,44 @@
+/* cluster-harness: a real local cluster for integration tests: an RM and N
+ * NMs on loopback with ephemeral ports, in a temporary folder, security on
+ * with a generated secret. Every daemon gets PR_SET_PDEATHSIG, so even a
+ * test that aborts leaves no daemon behind; cluster_free() stops them all
+ * and checks that they are gone. Plus a client of the RM authenticated
+ * with a client token, and a client of any NM. */
+#pragma once
+
+#include <glib.h>
+
+#include "weft-rpc-client.h"
+#include "weft-token.h"
+
+typedef struct {
+  char *dir;
+  char *conf_dir;
+  WeftSecret *secret;
+  GPid rm_pid;
+  GPid nm_pids[8];
+  char *nm_ids[8];          /* host:port */
+  guint n_nms;
+  guint16 client_port, scheduler_port, tracker_port, admin_port;
+  WeftRpcOptions opts;
+} Cluster;
+
+/** cluster_start: RM and @n_nms NMs, waits until every node is RUNNING. */
+Cluster *cluster_start (guint n_nms, const char *const *extra_conf);
+void cluster_free (Cluster *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Cluster, cluster_free)
+
+/** cluster_kill_nm: SIGKILL (@hard) or SIGTERM node @i and reap it. */
+void cluster_kill_nm (Cluster *c, guint i, gboolean hard);
+
+/** cluster_client_token: (transfer full) a client token for the current user. */
+WeftToken *cluster_client_token (Cluster *c);
+
+/** cluster_rm_client: (transfer full) a ClientService client. */
+WeftRpcClient *cluster_rm_client (Cluster *c);
+
+/** cluster_nm_client: (transfer full) a ContainerManager client of node @i. */
+WeftRpcClient *cluster_nm_client (Cluster *c, guint i);
+
+/** cluster_pids_matching: pids whose command line contains @needle. */
+GArray *cluster_pids_matching (const char *needle);

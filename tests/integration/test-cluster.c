@@ -1,0 +1,435 @@
+/* Integration tests of the cluster: a real RM and two NMs on loopback
+ * (cluster-harness), driven through their RPC protocols. */
+#include <signal.h>
+#include <string.h>
+
+#include "cluster-harness.h"
+#include "weft-rpc.h"
+#include "weft_client_service.h"
+#include "weft_container_manager.h"
+
+static weftToken *
+to_wire (const WeftToken *t)
+{
+  weftToken *w = g_object_new (WEFT_TYPE_TOKEN, NULL);
+  if (t == NULL)
+    return w;
+  w->kind = g_strdup (t->kind);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (t->identifier, &n);
+  w->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
+  d = g_bytes_get_data (t->password, &n);
+  w->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
+  w->expiry_ms = t->expiry_ms;
+  return w;
+}
+
+/* ---- typed calls ---- */
+
+typedef struct { weftToken *auth; gpointer out; const char *id; gpointer in; GPtrArray *list; } Args;
+
+static gboolean
+c_list_nodes (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (gint32));
+  return weft_client_service_if_list_nodes (WEFT_CLIENT_SERVICE_IF (client), &a->list, a->auth,
+                                            states, ex, error);
+}
+
+static gboolean
+c_get_node (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_get_node (WEFT_CLIENT_SERVICE_IF (client),
+                                          (weftNodeReport **) &a->out, a->auth, a->id, ex, error);
+}
+
+static gboolean
+c_new_app (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_new_application (WEFT_CLIENT_SERVICE_IF (client),
+                                                 (weftNewApplication **) &a->out, a->auth, ex, error);
+}
+
+static gboolean
+c_submit (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_submit_application (WEFT_CLIENT_SERVICE_IF (client), a->auth,
+                                                    a->in, ex, error);
+}
+
+static gboolean
+c_get_app (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_get_application (WEFT_CLIENT_SERVICE_IF (client),
+                                                 (weftApplicationReport **) &a->out, a->auth,
+                                                 a->id, ex, error);
+}
+
+static gboolean
+c_kill (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_kill_application (WEFT_CLIENT_SERVICE_IF (client), a->auth, a->id,
+                                                  "test", ex, error);
+}
+
+static gboolean
+c_list_containers (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_list_containers (WEFT_CLIENT_SERVICE_IF (client), &a->list,
+                                                 a->auth, a->id, ex, error);
+}
+
+static gboolean
+c_start (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_container_manager_if_start_containers (WEFT_CONTAINER_MANAGER_IF (client),
+                                                     (weftStartContainersResponse **) &a->out,
+                                                     a->auth, a->list, ex, error);
+}
+
+static gboolean
+c_fetch_log (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_container_manager_if_fetch_log (WEFT_CONTAINER_MANAGER_IF (client),
+                                              (weftLogChunk **) &a->out, a->auth, a->id,
+                                              WEFT_LOG_FILE_LOG_STDOUT, 0, 65536, ex, error);
+}
+
+static GPtrArray *
+list_nodes (WeftRpcClient *rm, weftToken *auth)
+{
+  Args a = { auth, .list = g_ptr_array_new_with_free_func (g_object_unref) };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (rm, "list_nodes", WEFT_RPC_IDEMPOTENT, c_list_nodes, &a, &error));
+  return a.list;
+}
+
+static int
+node_state (WeftRpcClient *rm, weftToken *auth, const char *node_id)
+{
+  Args a = { auth, g_object_new (WEFT_TYPE_NODE_REPORT, NULL), node_id };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (rm, "get_node", WEFT_RPC_IDEMPOTENT, c_get_node, &a, &error));
+  int s = ((weftNodeReport *) a.out)->state;
+  g_object_unref (a.out);
+  return s;
+}
+
+static char *
+submit (WeftRpcClient *rm, weftToken *auth, const char *command, int max_attempts)
+{
+  g_autoptr(GError) error = NULL;
+  Args a = { auth, g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL) };
+  g_assert_true (weft_rpc_client_call (rm, "new_application", WEFT_RPC_ONCE, c_new_app, &a, &error));
+  char *id = g_strdup (((weftNewApplication *) a.out)->application_id);
+  g_object_unref (a.out);
+  weftApplicationSubmission *s = g_object_new (WEFT_TYPE_APPLICATION_SUBMISSION,
+                                               "application_id", id, "name", "test-app",
+                                               "queue", "default", "max_attempts", max_attempts,
+                                               NULL);
+  s->am_resource->vcores = 1;
+  s->am_resource->memory_mb = 128;
+  g_ptr_array_add (s->am_launch->argv, g_strdup ("/bin/sh"));
+  g_ptr_array_add (s->am_launch->argv, g_strdup ("-c"));
+  g_ptr_array_add (s->am_launch->argv, g_strdup (command));
+  Args b = { auth, .in = s };
+  g_assert_true (weft_rpc_client_call (rm, "submit_application", WEFT_RPC_ONCE, c_submit, &b, &error));
+  g_assert_no_error (error);
+  g_object_unref (s);
+  return id;
+}
+
+static weftApplicationReport *
+get_app (WeftRpcClient *rm, weftToken *auth, const char *id)
+{
+  Args a = { auth, g_object_new (WEFT_TYPE_APPLICATION_REPORT, NULL), id };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (rm, "get_application", WEFT_RPC_IDEMPOTENT, c_get_app, &a, &error));
+  return a.out;
+}
+
+static GPtrArray *
+list_containers (WeftRpcClient *rm, weftToken *auth, const char *id)
+{
+  Args a = { auth, .id = id, .list = g_ptr_array_new_with_free_func (g_object_unref) };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (rm, "list_containers", WEFT_RPC_IDEMPOTENT, c_list_containers,
+                                       &a, &error));
+  return a.list;
+}
+
+/* ---- tests ---- */
+
+static void
+test_nodes_register (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GPtrArray) nodes = list_nodes (rm, WEFT_TOKEN (auth));
+  g_assert_cmpuint (nodes->len, ==, 2);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      weftNodeReport *n = nodes->pdata[i];
+      g_assert_cmpint (n->state, ==, WEFT_NODE_STATE_NODE_RUNNING);
+      g_assert_cmpint (n->capability->vcores, ==, 2);
+      g_assert_cmpint (n->capability->memory_mb, ==, 2048);
+      g_assert_true (g_strcmp0 (n->node_id, c->nm_ids[0]) == 0
+                     || g_strcmp0 (n->node_id, c->nm_ids[1]) == 0);
+    }
+}
+
+static void
+test_unauthenticated (void)
+{
+  g_autoptr(Cluster) c = cluster_start (1, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(GObject) none = g_object_new (WEFT_TYPE_TOKEN, NULL);
+  Args a = { WEFT_TOKEN (none), .list = g_ptr_array_new_with_free_func (g_object_unref) };
+  g_autoptr(GError) error = NULL;
+  g_assert_false (weft_rpc_client_call (rm, "list_nodes", WEFT_RPC_IDEMPOTENT, c_list_nodes, &a, &error));
+  g_assert_error (error, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_UNAUTHENTICATED);
+  g_ptr_array_unref (a.list);
+
+  /* A token signed with another key is refused too. */
+  g_autoptr(GError) e2 = NULL;
+  g_autoptr(WeftSecret) other = weft_secret_new_random (&e2);
+  g_autoptr(GBytes) ident = weft_token_identifier_new ("1", g_get_user_name (), NULL);
+  g_autoptr(WeftToken) forged = weft_token_sign (other, "client", ident, 0);
+  g_autoptr(GObject) fauth = G_OBJECT (to_wire (forged));
+  Args b = { WEFT_TOKEN (fauth), .list = g_ptr_array_new_with_free_func (g_object_unref) };
+  g_assert_false (weft_rpc_client_call (rm, "list_nodes", WEFT_RPC_IDEMPOTENT, c_list_nodes, &b, &e2));
+  g_assert_error (e2, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_UNAUTHENTICATED);
+  g_ptr_array_unref (b.list);
+}
+
+/* Tries to start `sh -c CMD` on node @i with @token; returns the NM's answer. */
+static weftStartContainersResponse *
+start_with (Cluster *c, guint i, const WeftToken *token, const char *cmd)
+{
+  g_autoptr(WeftRpcClient) nm = cluster_nm_client (c, i);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (token));
+  weftStartContainerRequest *req = g_object_new (WEFT_TYPE_START_CONTAINER_REQUEST, NULL);
+  g_object_unref (req->container_token);
+  req->container_token = to_wire (token);
+  g_ptr_array_add (req->launch->argv, g_strdup ("/bin/sh"));
+  g_ptr_array_add (req->launch->argv, g_strdup ("-c"));
+  g_ptr_array_add (req->launch->argv, g_strdup (cmd));
+  g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (reqs, req);
+  Args a = { WEFT_TOKEN (auth), g_object_new (WEFT_TYPE_START_CONTAINERS_RESPONSE, NULL), .list = reqs };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (nm, "start_containers", WEFT_RPC_ONCE, c_start, &a, &error));
+  return a.out;
+}
+
+static WeftToken *
+container_token (WeftSecret *key, const char *cid, const char *node, gint64 expiry_ms)
+{
+  g_autofree char *app = g_strdup ("application_1700000000000_0001");
+  g_autoptr(GBytes) ident = weft_token_identifier_new ("1", cid, app, node, "1", "128", NULL);
+  return weft_token_sign (key, "container", ident, expiry_ms);
+}
+
+static void
+assert_refused (weftStartContainersResponse *r, const char *needle)
+{
+  g_assert_cmpuint (r->started->len, ==, 0);
+  g_assert_cmpuint (r->failed->len, ==, 1);
+  weftContainerFailure *f = r->failed->pdata[0];
+  if (strstr (f->message, needle) == NULL)
+    g_error ("expected \"%s\" in \"%s\"", needle, f->message);
+  g_object_unref (r);
+}
+
+static void
+test_container_tokens (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  gint64 soon = g_get_real_time () / 1000 + 60000;
+
+  /* Valid: starts, runs, and its output can be read back. */
+  g_autoptr(WeftToken) good = container_token (c->secret, "container_1700000000000_0001_01_000001",
+                                               c->nm_ids[0], soon);
+  weftStartContainersResponse *r = start_with (c, 0, good, "echo hello from a container");
+  g_assert_cmpuint (r->started->len, ==, 1);
+  g_object_unref (r);
+  g_autoptr(WeftRpcClient) nm = cluster_nm_client (c, 0);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (good));
+  gboolean seen = FALSE;
+  for (int i = 0; i < 200 && !seen; i++)
+    {
+      Args a = { WEFT_TOKEN (auth), g_object_new (WEFT_TYPE_LOG_CHUNK, NULL),
+                 "container_1700000000000_0001_01_000001" };
+      g_autoptr(GError) error = NULL;
+      g_assert_true (weft_rpc_client_call (nm, "fetch_log", WEFT_RPC_IDEMPOTENT, c_fetch_log, &a, &error));
+      weftLogChunk *chunk = a.out;
+      seen = chunk->data && chunk->data->len > 0
+             && memmem (chunk->data->data, chunk->data->len, "hello from a container", 22) && chunk->eof;
+      g_object_unref (chunk);
+      if (!seen)
+        g_usleep (20000);
+    }
+  g_assert_true (seen);
+
+  /* Replayed: the same token a second time. */
+  assert_refused (start_with (c, 0, good, "echo again"), "started already");
+
+  /* Forged: signed with another key. */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WeftSecret) other = weft_secret_new_random (&error);
+  g_autoptr(WeftToken) forged = container_token (other, "container_1700000000000_0001_01_000002",
+                                                 c->nm_ids[0], soon);
+  assert_refused (start_with (c, 0, forged, "echo forged"), "container refused");
+
+  /* Tampered: a valid token whose memory was raised. */
+  g_autoptr(WeftToken) base = container_token (c->secret, "container_1700000000000_0001_01_000003",
+                                               c->nm_ids[0], soon);
+  g_autoptr(GBytes) bigger = weft_token_identifier_new ("1", "container_1700000000000_0001_01_000003",
+                                                        "application_1700000000000_0001",
+                                                        c->nm_ids[0], "1", "99999", NULL);
+  g_autoptr(WeftToken) tampered = weft_token_new (base->kind, bigger, base->expiry_ms, base->password);
+  assert_refused (start_with (c, 0, tampered, "echo tampered"), "container refused");
+
+  /* Expired. */
+  g_autoptr(WeftToken) expired = container_token (c->secret, "container_1700000000000_0001_01_000004",
+                                                  c->nm_ids[0], g_get_real_time () / 1000 - 1000);
+  assert_refused (start_with (c, 0, expired, "echo expired"), "container refused");
+
+  /* Issued for the other node. */
+  g_autoptr(WeftToken) elsewhere = container_token (c->secret, "container_1700000000000_0001_01_000005",
+                                                    c->nm_ids[1], soon);
+  assert_refused (start_with (c, 0, elsewhere, "echo elsewhere"), "is for node");
+
+  /* None at all. */
+  assert_refused (start_with (c, 0, NULL, "echo none"), "container refused");
+}
+
+static gboolean
+wait_for (gboolean (*pred) (gpointer), gpointer data, gint64 timeout_us)
+{
+  gint64 end = g_get_monotonic_time () + timeout_us;
+  while (g_get_monotonic_time () < end)
+    {
+      if (pred (data))
+        return TRUE;
+      g_usleep (50000);
+    }
+  return pred (data);
+}
+
+static gboolean
+marker_running (gpointer marker)
+{
+  g_autoptr(GArray) p = cluster_pids_matching (marker);
+  return p->len > 0;
+}
+
+static gboolean
+marker_gone (gpointer marker)
+{
+  return !marker_running (marker);
+}
+
+static void
+test_app_kill (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  /* A unique number in the command line finds the container's processes. */
+  g_autofree char *marker = g_strdup_printf ("%u.%u", g_random_int_range (100, 999),
+                                             g_random_int_range (1000, 9999));
+  g_autofree char *cmd = g_strdup_printf ("sleep %s & sleep %s; wait", marker, marker);
+  g_autofree char *id = submit (rm, WEFT_TOKEN (auth), cmd, 1);
+  g_assert_true (wait_for (marker_running, marker, 10 * G_USEC_PER_SEC));
+
+  Args a = { WEFT_TOKEN (auth), .id = id };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (rm, "kill_application", WEFT_RPC_ONCE, c_kill, &a, &error));
+  /* Every process of the application is gone, and the RM says KILLED. */
+  g_assert_true (wait_for (marker_gone, marker, 10 * G_USEC_PER_SEC));
+  g_autoptr(GObject) rep = G_OBJECT (get_app (rm, WEFT_TOKEN (auth), id));
+  g_assert_cmpint (WEFT_APPLICATION_REPORT (rep)->state, ==, WEFT_APPLICATION_STATE_APP_KILLED);
+  g_assert_cmpint (WEFT_APPLICATION_REPORT (rep)->final_status, ==, WEFT_FINAL_STATUS_FINAL_KILLED);
+}
+
+typedef struct { WeftRpcClient *rm; weftToken *auth; const char *node; int want; } NodeWait;
+
+static gboolean
+node_in_state (gpointer data)
+{
+  NodeWait *w = data;
+  return node_state (w->rm, w->auth, w->node) == w->want;
+}
+
+static void
+test_node_lost (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autofree char *marker = g_strdup_printf ("%u.%u", g_random_int_range (100, 999),
+                                             g_random_int_range (1000, 9999));
+  g_autofree char *cmd = g_strdup_printf ("exec sleep %s", marker);
+  g_autofree char *id = submit (rm, WEFT_TOKEN (auth), cmd, 2);
+  g_assert_true (wait_for (marker_running, marker, 10 * G_USEC_PER_SEC));
+  g_autoptr(GPtrArray) cs = list_containers (rm, WEFT_TOKEN (auth), id);
+  g_assert_cmpuint (cs->len, ==, 1);
+  weftContainerReport *am = cs->pdata[0];
+  guint victim = g_strcmp0 (am->node_id, c->nm_ids[0]) == 0 ? 0 : 1;
+  g_autofree char *am_id = g_strdup (am->container_id);
+
+  gint64 t0 = g_get_monotonic_time ();
+  cluster_kill_nm (c, victim, TRUE);
+  NodeWait w = { rm, WEFT_TOKEN (auth), c->nm_ids[victim], WEFT_NODE_STATE_NODE_LOST };
+  /* rm.nm-expiry is 2 s. */
+  g_assert_true (wait_for (node_in_state, &w, 5 * G_USEC_PER_SEC));
+  gint64 took = g_get_monotonic_time () - t0;
+  g_test_message ("node LOST %.2f s after kill -9 (expiry 2 s)", took / 1e6);
+  g_assert_cmpint (took, >=, 1500 * 1000);
+
+  /* Its container is reported lost, and the application's next attempt
+   * runs on the surviving node. */
+  g_autoptr(GPtrArray) after = list_containers (rm, WEFT_TOKEN (auth), id);
+  gboolean lost = FALSE, second = FALSE;
+  for (guint i = 0; i < after->len; i++)
+    {
+      weftContainerReport *r = after->pdata[i];
+      if (g_strcmp0 (r->container_id, am_id) == 0)
+        lost = r->status->reason == WEFT_EXIT_REASON_EXIT_NODE_LOST;
+      else
+        second = g_strcmp0 (r->node_id, c->nm_ids[1 - victim]) == 0;
+    }
+  g_assert_true (lost);
+  g_assert_true (second);
+  /* The killed NM's container was orphaned by SIGKILL: end it here. */
+  g_autoptr(GArray) orphans = cluster_pids_matching (marker);
+  for (guint i = 0; i < orphans->len; i++)
+    kill (g_array_index (orphans, GPid, i), SIGKILL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  g_test_add_func ("/integration/cluster/nodes-register", test_nodes_register);
+  g_test_add_func ("/integration/cluster/unauthenticated-client", test_unauthenticated);
+  g_test_add_func ("/integration/cluster/container-tokens", test_container_tokens);
+  g_test_add_func ("/integration/cluster/app-kill-leaves-no-process", test_app_kill);
+  g_test_add_func ("/integration/cluster/node-lost", test_node_lost);
+  return g_test_run ();
+}
