@@ -2,6 +2,7 @@
  * (cluster-harness), driven through their RPC protocols. */
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cluster-harness.h"
 #include "weft-rpc.h"
@@ -125,7 +126,8 @@ node_state (WeftRpcClient *rm, weftToken *auth, const char *node_id)
 }
 
 static char *
-submit (WeftRpcClient *rm, weftToken *auth, const char *command, int max_attempts)
+submit_sized (WeftRpcClient *rm, weftToken *auth, const char *command, int max_attempts,
+              int vcores, int memory_mb)
 {
   g_autoptr(GError) error = NULL;
   Args a = { auth, g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL) };
@@ -136,8 +138,8 @@ submit (WeftRpcClient *rm, weftToken *auth, const char *command, int max_attempt
                                                "application_id", id, "name", "test-app",
                                                "queue", "default", "max_attempts", max_attempts,
                                                NULL);
-  s->am_resource->vcores = 1;
-  s->am_resource->memory_mb = 128;
+  s->am_resource->vcores = vcores;
+  s->am_resource->memory_mb = memory_mb;
   g_ptr_array_add (s->am_launch->argv, g_strdup ("/bin/sh"));
   g_ptr_array_add (s->am_launch->argv, g_strdup ("-c"));
   g_ptr_array_add (s->am_launch->argv, g_strdup (command));
@@ -146,6 +148,12 @@ submit (WeftRpcClient *rm, weftToken *auth, const char *command, int max_attempt
   g_assert_no_error (error);
   g_object_unref (s);
   return id;
+}
+
+static char *
+submit (WeftRpcClient *rm, weftToken *auth, const char *command, int max_attempts)
+{
+  return submit_sized (rm, auth, command, max_attempts, 1, 128);
 }
 
 static weftApplicationReport *
@@ -234,11 +242,18 @@ start_with (Cluster *c, guint i, const WeftToken *token, const char *cmd)
 }
 
 static WeftToken *
+sized_token (WeftSecret *key, const char *cid, const char *node, gint64 expiry_ms,
+             const char *vcores, const char *memory_mb)
+{
+  g_autoptr(GBytes) ident = weft_token_identifier_new ("1", cid, "application_1700000000000_0001",
+                                                      node, vcores, memory_mb, NULL);
+  return weft_token_sign (key, "container", ident, expiry_ms);
+}
+
+static WeftToken *
 container_token (WeftSecret *key, const char *cid, const char *node, gint64 expiry_ms)
 {
-  g_autofree char *app = g_strdup ("application_1700000000000_0001");
-  g_autoptr(GBytes) ident = weft_token_identifier_new ("1", cid, app, node, "1", "128", NULL);
-  return weft_token_sign (key, "container", ident, expiry_ms);
+  return sized_token (key, cid, node, expiry_ms, "1", "128");
 }
 
 static void
@@ -313,6 +328,111 @@ test_container_tokens (void)
 
   /* None at all. */
   assert_refused (start_with (c, 0, NULL, "echo none"), "container refused");
+}
+
+static gboolean wait_for (gboolean (*pred) (gpointer), gpointer data, gint64 timeout_us);
+static gboolean marker_running (gpointer marker);
+static gboolean marker_gone (gpointer marker);
+
+typedef struct { WeftRpcClient *rm; weftToken *auth; const char *id; } AppWait;
+
+static gboolean
+app_ended (gpointer data)
+{
+  AppWait *w = data;
+  g_autoptr(GObject) r = G_OBJECT (get_app (w->rm, w->auth, w->id));
+  int st = WEFT_APPLICATION_REPORT (r)->state;
+  return st == WEFT_APPLICATION_STATE_APP_FAILED || st == WEFT_APPLICATION_STATE_APP_FINISHED
+         || st == WEFT_APPLICATION_STATE_APP_KILLED;
+}
+
+static void
+test_memory_quota (void)
+{
+  g_autoptr(Cluster) c = cluster_start (1, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  /* The AM container itself goes past its 64 MiB: tail must hold all of a
+   * newline-free stream. */
+  g_autofree char *id = submit_sized (rm, WEFT_TOKEN (auth), "head -c 400000000 /dev/zero | tail",
+                                      1, 1, 64);
+  AppWait w = { rm, WEFT_TOKEN (auth), id };
+  g_assert_true (wait_for (app_ended, &w, 30 * G_USEC_PER_SEC));
+  g_autoptr(GPtrArray) cs = list_containers (rm, WEFT_TOKEN (auth), id);
+  g_assert_cmpuint (cs->len, ==, 1);
+  weftContainerStatus *s = ((weftContainerReport *) cs->pdata[0])->status;
+  g_test_message ("memory: reason %d, limit %" G_GINT64_FORMAT ", peak %" G_GINT64_FORMAT ": %s",
+                  s->reason, s->memory_limit_bytes, s->memory_peak_bytes, s->diagnostics);
+  g_assert_cmpint (s->reason, ==, WEFT_EXIT_REASON_EXIT_MEMORY_EXCEEDED);
+  g_assert_cmpint (s->memory_limit_bytes, ==, 64 << 20);
+  g_assert_cmpint (s->memory_peak_bytes, >=, 60 << 20);
+  g_assert_nonnull (strstr (s->diagnostics, "memory limit"));
+  /* The reason reaches the application's diagnostics. */
+  g_autoptr(GObject) rep = G_OBJECT (get_app (rm, WEFT_TOKEN (auth), id));
+  g_assert_cmpint (WEFT_APPLICATION_REPORT (rep)->state, ==, WEFT_APPLICATION_STATE_APP_FAILED);
+  g_assert_nonnull (strstr (WEFT_APPLICATION_REPORT (rep)->diagnostics, "memory limit"));
+
+  /* The node is unharmed: the next container runs to its end. */
+  g_autofree char *id2 = submit_sized (rm, WEFT_TOKEN (auth), "echo fine", 1, 1, 64);
+  AppWait w2 = { rm, WEFT_TOKEN (auth), id2 };
+  g_assert_true (wait_for (app_ended, &w2, 30 * G_USEC_PER_SEC));
+  g_autoptr(GPtrArray) cs2 = list_containers (rm, WEFT_TOKEN (auth), id2);
+  g_assert_cmpint (((weftContainerReport *) cs2->pdata[0])->status->reason, ==,
+                   WEFT_EXIT_REASON_EXIT_SUCCEEDED);
+}
+
+/* CPU time (user + system, in seconds) of the processes matching @marker. */
+static double
+cpu_seconds (const char *marker)
+{
+  g_autoptr(GArray) pids = cluster_pids_matching (marker);
+  double ticks = 0;
+  for (guint i = 0; i < pids->len; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%d/stat", g_array_index (pids, GPid, i));
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      /* Fields after the ")" of the command name: state is field 3, utime 14, stime 15. */
+      const char *p = strrchr (text, ')');
+      g_auto (GStrv) f = g_strsplit (p + 2, " ", -1);
+      if (g_strv_length (f) > 13)
+        ticks += g_ascii_strtod (f[11], NULL) + g_ascii_strtod (f[12], NULL);
+    }
+  return ticks / sysconf (_SC_CLK_TCK);
+}
+
+static void
+test_cpu_quota (void)
+{
+  if (g_get_num_processors () < 2)
+    {
+      g_test_skip ("needs 2 cores to tell 1 core from more");
+      return;
+    }
+  g_autoptr(Cluster) c = cluster_start (1, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autofree char *marker = g_strdup_printf ("spin%u", g_random_int_range (100000, 999999));
+  g_autofree char *cmd = g_strdup_printf ("%s() { while :; do :; done; }; %s & %s & %s & %s & wait",
+                                          marker, marker, marker, marker, marker);
+  g_autofree char *id = submit_sized (rm, WEFT_TOKEN (auth), cmd, 1, 1, 64);
+  g_assert_true (wait_for (marker_running, marker, 10 * G_USEC_PER_SEC));
+  g_usleep (500000); /* let all four start */
+  double t0 = cpu_seconds (marker);
+  gint64 w0 = g_get_monotonic_time ();
+  g_usleep (2 * G_USEC_PER_SEC);
+  double used = cpu_seconds (marker) - t0;
+  double cores = used / ((g_get_monotonic_time () - w0) / 1e6);
+  g_test_message ("4 spinning processes in a 1-vcore container used %.2f cores", cores);
+  Args a = { WEFT_TOKEN (auth), .id = id };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (rm, "kill_application", WEFT_RPC_ONCE, c_kill, &a, &error));
+  g_assert_true (wait_for (marker_gone, marker, 10 * G_USEC_PER_SEC));
+  g_assert_cmpfloat (cores, >, 0.6);
+  g_assert_cmpfloat (cores, <, 1.35);
 }
 
 static gboolean
@@ -431,5 +551,7 @@ main (int argc, char **argv)
   g_test_add_func ("/integration/cluster/container-tokens", test_container_tokens);
   g_test_add_func ("/integration/cluster/app-kill-leaves-no-process", test_app_kill);
   g_test_add_func ("/integration/cluster/node-lost", test_node_lost);
+  g_test_add_func ("/integration/cluster/memory-quota", test_memory_quota);
+  g_test_add_func ("/integration/cluster/cpu-quota", test_cpu_quota);
   return g_test_run ();
 }
