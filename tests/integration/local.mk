@@ -5,3 +5,11 @@ tests_integration_test_cluster_SOURCES = tests/integration/test-cluster.c \
 tests_integration_test_cluster_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_cluster_LDADD = $(COMMON_LIBS)
 $(tests_integration_test_cluster_OBJECTS): $(GEN_DIR)/.stamp
+
+# A benchmark, run by hand (bench/cluster.sh): latency and RSS of a real local cluster.
+noinst_PROGRAMS += bench/bench-cluster
+bench_bench_cluster_SOURCES = bench/bench-cluster.c \
+	tests/integration/cluster-harness.c tests/integration/cluster-harness.h
+bench_bench_cluster_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tests/integration
+bench_bench_cluster_LDADD = $(COMMON_LIBS)
+$(bench_bench_cluster_OBJECTS): $(GEN_DIR)/.stamp
