@@ -29,9 +29,13 @@
 #include "weft-log.h"
 
 #define DEFAULT_MONITOR_INTERVAL_MS 250
-/* After the main process exits: how often to look for leftovers, and how long before reporting
+/* After the main process exits: how often to look for leftovers (often at first, since killed
+ * processes usually vanish within milliseconds; then less, since a killed orphan stays a zombie
+ * until init reaps it, which some inits do only every few seconds), and how long before reporting
  * anyway (a process stuck in uninterruptible sleep ignores even SIGKILL). */
-#define REAP_POLL_MS 10
+#define REAP_POLL_FAST_MS 10
+#define REAP_POLL_SLOW_MS 50
+#define REAP_FAST_FOR_MS 200
 #define REAP_DEADLINE_MS 5000
 /* nm_launcher_free() of a running container waits this long for it to go. */
 #define FREE_WAIT_MS 3000
@@ -85,7 +89,8 @@ struct _NmLauncher
   NmCgroupMemoryEvents oom_at_stop;
   gboolean oom_at_stop_known;
   GHashTable *signalled; /* pids signalled while cleaning up, waited for until gone */
-  gint64 reap_deadline;
+  gint64 reap_started, reap_deadline;
+  gboolean reap_slow;
 
   /* Final readings of the cgroup, taken once nothing is left and before it is removed. */
   gboolean cg_read;
@@ -634,6 +639,20 @@ read_cgroup (NmLauncher *self)
   self->cg_read = TRUE;
 }
 
+static gboolean on_reap_poll (gpointer data);
+
+/* Keeps polling, switching to the slow interval once the fast period is over. */
+static gboolean
+reap_poll_again (NmLauncher *self)
+{
+  if (self->reap_slow || g_get_monotonic_time () < self->reap_started + REAP_FAST_FOR_MS * 1000)
+    return G_SOURCE_CONTINUE;
+  self->reap_slow = TRUE;
+  clear_source (&self->reap_poll); /* the one being dispatched: its dispatch holds a reference */
+  self->reap_poll = add_timeout (self, REAP_POLL_SLOW_MS, on_reap_poll);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_reap_poll (gpointer data)
 {
@@ -646,14 +665,14 @@ on_reap_poll (gpointer data)
       if (self->escalated)
         kill_round (self, SIGKILL);
       if (!late)
-        return G_SOURCE_CONTINUE;
+        return reap_poll_again (self);
     }
 
   read_cgroup (self);
   if (self->cgroup != NULL && !nm_cgroup_remove (self->cgroup, 0, &error))
     {
       if (!late && g_error_matches (error, WEFT_NM_ERROR, WEFT_NM_ERROR_CGROUP_BUSY))
-        return G_SOURCE_CONTINUE;
+        return reap_poll_again (self);
       g_warning ("container %s: %s", self->container_id, error->message);
     }
   if (late)
@@ -678,10 +697,11 @@ on_child_exit (GPid pid, int status, gpointer data)
    * their grace period (the kill timer escalates). */
   if (!self->stop_requested || self->kill_timer == NULL)
     self->escalated = TRUE;
-  self->reap_deadline = g_get_monotonic_time () + (gint64) REAP_DEADLINE_MS * 1000;
+  self->reap_started = g_get_monotonic_time ();
+  self->reap_deadline = self->reap_started + (gint64) REAP_DEADLINE_MS * 1000;
   if (self->escalated)
     kill_round (self, SIGKILL);
-  self->reap_poll = add_timeout (self, REAP_POLL_MS, on_reap_poll);
+  self->reap_poll = add_timeout (self, REAP_POLL_FAST_MS, on_reap_poll);
 }
 
 static gboolean
@@ -722,8 +742,8 @@ on_sample (gpointer data)
       g_autofree char *limit = nm_launcher_format_size (self->memory_limit);
 
       /* No grace: the node's memory is at stake, and a process past its limit may be growing. */
-      g_message ("container %s: %u processes use %s, over the limit of %s: killing it", self->container_id,
-                 s.n_processes, rss, limit);
+      g_message ("container %s: its processes (%u) use %s, over the limit of %s: killing it",
+                 self->container_id, s.n_processes, rss, limit);
       self->monitor_killed = TRUE;
       self->escalated = TRUE;
       kill_round (self, SIGKILL);

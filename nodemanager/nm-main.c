@@ -115,6 +115,12 @@ main (int argc, char **argv)
       g_printerr ("weft-nodemanager: %s\n", error->message);
       return 1;
     }
+  /* Groups a crashed NM of this instance left behind. */
+  if (!nm_cgroup_manager_cleanup (cgroups, 2000, &error))
+    {
+      g_warning ("%s", error->message);
+      g_clear_error (&error);
+    }
 
   gint64 vcores = weft_conf_get_int (conf, "nm.vcores");
   if (vcores == 0)
