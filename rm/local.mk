@@ -53,3 +53,21 @@ rm_weft_resourcemanager_SOURCES = rm/rm-main.c
 rm_weft_resourcemanager_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -DG_LOG_DOMAIN=\"weft-rm\"
 rm_weft_resourcemanager_LDADD = rm/libweft-rm.la $(COMMON_LIBS)
 $(rm_weft_resourcemanager_OBJECTS): $(GEN_DIR)/.stamp
+
+# --------------------------------------------------------------------------
+# The admin CLI `weft`: weft-cli (commands, exit codes), weft-cli-rpc (the wire edge: calls and
+# their JSON), weft-cli-table (tables, JSON output), weft-cli-token (the client token).
+bin_PROGRAMS += rm/weft
+rm_weft_SOURCES = rm/weft-cli.c rm/weft-cli.h rm/weft-cli-rpc.c rm/weft-cli-table.c \
+	rm/weft-cli-token.c
+rm_weft_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_CFLAGS) -DG_LOG_DOMAIN=\"weft-cli\"
+rm_weft_LDADD = $(COMMON_LIBS) $(JSON_LIBS)
+$(rm_weft_OBJECTS): $(GEN_DIR)/.stamp
+
+# tests/tools/test-cli: `weft` against a real RM on loopback (spawns rm/weft and the RM).
+check_PROGRAMS += tests/tools/test-cli
+tests_tools_test_cli_SOURCES = tests/tools/test-cli.c
+tests_tools_test_cli_CPPFLAGS = $(TEST_CPPFLAGS) $(JSON_CFLAGS)
+tests_tools_test_cli_LDADD = $(COMMON_LIBS) $(JSON_LIBS)
+$(tests_tools_test_cli_OBJECTS): $(GEN_DIR)/.stamp
+EXTRA_tests_tools_test_cli_DEPENDENCIES = rm/weft$(EXEEXT) rm/weft-resourcemanager$(EXEEXT)

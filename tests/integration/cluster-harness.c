@@ -66,21 +66,25 @@ read_port (const char *path, const char *key, GPid pid)
   g_error ("no port in %s after 10 s", path);
 }
 
-static void
+/* Stops a daemon with SIGTERM. Returns its exit status: it must be 0 (a
+ * clean stop; in the sanitizer build LeakSanitizer makes a leak non-zero),
+ * or -1 if it had to be killed. */
+static int
 stop_pid (GPid pid)
 {
   if (pid <= 0)
-    return;
+    return 0;
   kill (pid, SIGTERM);
-  for (int i = 0; i < 1000; i++)
+  for (int i = 0; i < 1500; i++)
     {
       int status;
       if (waitpid (pid, &status, WNOHANG) == pid)
-        return;
+        return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
       g_usleep (10000);
     }
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
+  return -1;
 }
 
 WeftToken *
@@ -266,11 +270,26 @@ cluster_free (Cluster *c)
 {
   if (c == NULL)
     return;
-  /* NMs first: they stop their containers on SIGTERM. */
+  /* NMs first: they stop their containers on SIGTERM. Each must stop
+   * cleanly: status 0 after SIGTERM, within 15 s. */
+  int bad = 0;
   for (guint i = 0; i < c->n_nms; i++)
-    stop_pid (c->nm_pids[i]);
-  stop_pid (c->rm_pid);
-  if (g_getenv ("WEFT_KEEP_TEST_DIR") == NULL)
+    {
+      int st = stop_pid (c->nm_pids[i]);
+      if (st != 0)
+        {
+          g_printerr ("weft-nodemanager %u stopped with status %d (see %s/nm%u.log)\n", i, st,
+                      c->dir, i);
+          bad++;
+        }
+    }
+  int st = stop_pid (c->rm_pid);
+  if (st != 0)
+    {
+      g_printerr ("weft-resourcemanager stopped with status %d (see %s/rm.log)\n", st, c->dir);
+      bad++;
+    }
+  if (g_getenv ("WEFT_KEEP_TEST_DIR") == NULL && bad == 0)
     rm_rf (c->dir);
   else
     g_printerr ("cluster folder kept: %s\n", c->dir);
@@ -280,4 +299,5 @@ cluster_free (Cluster *c)
   g_free (c->conf_dir);
   g_free (c->dir);
   g_free (c);
+  g_assert_cmpint (bad, ==, 0);
 }

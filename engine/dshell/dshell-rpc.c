@@ -1,0 +1,464 @@
+/* dshell-rpc: weft-dshell's calls to the RM and the NMs. See dshell-rpc.h. */
+#include "dshell-rpc.h"
+
+#include <string.h>
+
+#include "weft-rpc-client.h"
+#include "weft_application_master_service.h"
+#include "weft_client_service.h"
+#include "weft_container_manager.h"
+
+G_DEFINE_QUARK (dshell-error-quark, dshell_error)
+
+/* Generated classes have no autoptr cleanup. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftToken, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftNewApplication, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftApplicationSubmission, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftApplicationReport, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftRegisterAmRequest, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftRegisterAmResponse, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftAllocateRequest, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftAllocateResponse, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftFinishAmRequest, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftStartContainersResponse, g_object_unref)
+
+/* YARN's names, indexed by the IDL's numbers. */
+static const char *const app_states[] = { NULL, "NEW", "SUBMITTED", "ACCEPTED", "RUNNING",
+                                          "FINISHED", "FAILED", "KILLED" };
+static const char *const final_states[] = { "UNDEFINED", "SUCCEEDED", "FAILED", "KILLED" };
+static const char *const exit_reasons[] = {
+  "NONE", "SUCCEEDED", "FAILED", "KILLED_BY_AM", "KILLED_BY_RM", "MEMORY_EXCEEDED", "NODE_LOST",
+  "PREEMPTED", "LAUNCH_FAILED", "EXPIRED", "KILLED_AFTER_APP_COMPLETION",
+};
+
+static const char *
+name_of (const char *const *table, gsize n, gint v)
+{
+  return v >= 0 && (gsize) v < n && table[v] ? table[v] : "UNKNOWN";
+}
+
+#define NAME(table, v) name_of ((table), G_N_ELEMENTS (table), (gint) (v))
+
+gboolean
+dshell_split_address (const char *address, char **host, guint16 *port, GError **error)
+{
+  const char *colon = address ? strrchr (address, ':') : NULL;
+  char *end = NULL;
+  guint64 p = colon ? g_ascii_strtoull (colon + 1, &end, 10) : 0;
+  if (colon == NULL || colon == address || end == colon + 1 || *end != '\0' || p == 0 || p > 65535)
+    {
+      g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE, "\"%s\" is not host:port",
+                   address ? address : "");
+      return FALSE;
+    }
+  *host = g_strndup (address, (gsize) (colon - address));
+  *port = (guint16) p;
+  return TRUE;
+}
+
+static GByteArray *
+bytes_to_array (GBytes *b)
+{
+  gsize n = 0;
+  const guint8 *d = b ? g_bytes_get_data (b, &n) : NULL;
+  GByteArray *a = g_byte_array_sized_new ((guint) n);
+  if (n)
+    g_byte_array_append (a, d, (guint) n);
+  return a;
+}
+
+/* Fills the generated token @out from @t (NULL = the empty token). */
+static void
+token_to (const WeftToken *t, weftToken *out)
+{
+  g_free (out->kind);
+  out->kind = g_strdup (t ? t->kind : "");
+  g_clear_pointer (&out->identifier, g_byte_array_unref);
+  out->identifier = bytes_to_array (t ? t->identifier : NULL);
+  out->expiry_ms = t ? t->expiry_ms : 0;
+  g_clear_pointer (&out->password, g_byte_array_unref);
+  out->password = bytes_to_array (t ? t->password : NULL);
+}
+
+static WeftToken *
+token_from (const weftToken *t)
+{
+  g_autoptr(GBytes) ident = g_bytes_new (t->identifier ? t->identifier->data : NULL,
+                                         t->identifier ? t->identifier->len : 0);
+  g_autoptr(GBytes) pw = g_bytes_new (t->password ? t->password->data : NULL,
+                                      t->password ? t->password->len : 0);
+  return weft_token_new (t->kind ? t->kind : "", ident, t->expiry_ms, pw);
+}
+
+/* A declared exception means the peer answered: REFUSED; anything else is the transport. */
+static gboolean
+call (WeftRpcClient *c, const char *method, WeftRpcRetry retry, WeftRpcCallFunc func,
+      gpointer data, const char *who, GError **error)
+{
+  GError *local = NULL;
+  if (weft_rpc_client_call (c, method, retry, func, data, &local))
+    return TRUE;
+  if (local->domain == WEFT_REMOTE_ERROR
+      || g_error_matches (local, WEFT_RPC_ERROR, WEFT_RPC_ERROR_REMOTE))
+    g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_REFUSED, "%s", local->message);
+  else
+    g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_UNREACHABLE, "the %s is not reachable at %s: %s",
+                 who, weft_rpc_client_get_address (c), local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
+/* ---- client ---- */
+
+struct _DshellClient {
+  WeftRpcClient *rpc;
+  weftToken *auth;
+};
+
+void
+dshell_app_report_clear (DshellAppReport *r)
+{
+  g_free (r->state);
+  g_free (r->final_status);
+  g_free (r->diagnostics);
+  g_free (r->queue);
+  g_free (r->am_host);
+  g_free (r->tracking_url);
+  memset (r, 0, sizeof *r);
+}
+
+DshellClient *
+dshell_client_new (const char *host, guint16 port, const WeftToken *token,
+                   const WeftRpcOptions *opts)
+{
+  DshellClient *c = g_new0 (DshellClient, 1);
+  c->rpc = weft_rpc_client_new (host, port, WEFT_TYPE_CLIENT_SERVICE_CLIENT, opts);
+  c->auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
+  token_to (token, c->auth);
+  return c;
+}
+
+void
+dshell_client_free (DshellClient *c)
+{
+  if (c == NULL)
+    return;
+  weft_rpc_client_free (c->rpc);
+  g_object_unref (c->auth);
+  g_free (c);
+}
+
+typedef struct {
+  weftToken *auth;
+  const char *id;
+  const char *text;
+  gpointer in;
+  gpointer out;
+} Args;
+
+static gboolean
+c_new_app (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  weftNewApplication *out = a->out;
+  return weft_client_service_if_new_application (client, &out, a->auth, ex, error);
+}
+
+char *
+dshell_client_new_application (DshellClient *c, GError **error)
+{
+  g_autoptr(weftNewApplication) out = g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL);
+  Args a = { c->auth, .out = out };
+  /* An id that was issued but never used costs the RM nothing: safe to resend. */
+  if (!call (c->rpc, "new_application", WEFT_RPC_IDEMPOTENT, c_new_app, &a, "RM", error))
+    return NULL;
+  return g_strdup (out->application_id);
+}
+
+static gboolean
+c_submit (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_submit_application (client, a->auth, a->in, ex, error);
+}
+
+gboolean
+dshell_client_submit (DshellClient *c, const char *app_id, const DshellSubmission *s,
+                      GError **error)
+{
+  g_autoptr(weftApplicationSubmission) sub = g_object_new (
+    WEFT_TYPE_APPLICATION_SUBMISSION, "application_id", app_id, "name", s->name,
+    "queue", s->queue ? s->queue : "", "user", g_get_user_name (),
+    "application_type", "DSHELL", "max_attempts", s->max_attempts, NULL);
+  sub->am_resource->vcores = s->am_vcores;
+  sub->am_resource->memory_mb = s->am_memory_mb;
+  for (guint i = 0; s->am_argv && s->am_argv[i]; i++)
+    g_ptr_array_add (sub->am_launch->argv, g_strdup (s->am_argv[i]));
+  if (s->am_env)
+    {
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, s->am_env);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        g_hash_table_insert (sub->am_launch->env, g_strdup (k), g_strdup (v));
+    }
+  Args a = { c->auth, .in = sub };
+  /* A resend after a lost reply is refused as ALREADY_EXISTS, never a second application. */
+  return call (c->rpc, "submit_application", WEFT_RPC_ONCE, c_submit, &a, "RM", error);
+}
+
+static gboolean
+c_get_app (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  weftApplicationReport *out = a->out;
+  return weft_client_service_if_get_application (client, &out, a->auth, a->id, ex, error);
+}
+
+gboolean
+dshell_client_get_app (DshellClient *c, const char *app_id, DshellAppReport *out, GError **error)
+{
+  g_autoptr(weftApplicationReport) r = g_object_new (WEFT_TYPE_APPLICATION_REPORT, NULL);
+  Args a = { c->auth, .id = app_id, .out = r };
+  if (!call (c->rpc, "get_application", WEFT_RPC_IDEMPOTENT, c_get_app, &a, "RM", error))
+    return FALSE;
+  dshell_app_report_clear (out);
+  out->state = g_strdup (NAME (app_states, r->state));
+  out->final_status = g_strdup (NAME (final_states, r->final_status));
+  out->diagnostics = g_strdup (r->diagnostics ? r->diagnostics : "");
+  out->queue = g_strdup (r->queue ? r->queue : "");
+  out->am_host = g_strdup (r->am_host ? r->am_host : "");
+  out->tracking_url = g_strdup (r->tracking_url ? r->tracking_url : "");
+  out->progress = r->progress;
+  return TRUE;
+}
+
+static gboolean
+c_kill (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_kill_application (client, a->auth, a->id, a->text, ex, error);
+}
+
+gboolean
+dshell_client_kill (DshellClient *c, const char *app_id, const char *why, GError **error)
+{
+  Args a = { c->auth, .id = app_id, .text = why };
+  return call (c->rpc, "kill_application", WEFT_RPC_IDEMPOTENT, c_kill, &a, "RM", error);
+}
+
+/* ---- application master ---- */
+
+struct _DshellAm {
+  WeftRpcClient *rpc;
+  WeftRpcOptions opts;
+  weftToken *auth;
+  gint64 response_id;
+  GHashTable *nms;  /* node id -> WeftRpcClient* */
+};
+
+void
+dshell_container_free (DshellContainer *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->container_id);
+  g_free (c->node_id);
+  weft_token_free (c->token);
+  g_free (c);
+}
+
+void
+dshell_status_free (DshellStatus *s)
+{
+  if (s == NULL)
+    return;
+  g_free (s->container_id);
+  g_free (s->reason);
+  g_free (s->diagnostics);
+  g_free (s);
+}
+
+DshellAm *
+dshell_am_new (const char *host, guint16 port, const WeftToken *am_token,
+               const WeftRpcOptions *opts)
+{
+  DshellAm *am = g_new0 (DshellAm, 1);
+  am->opts = *opts;
+  am->rpc = weft_rpc_client_new (host, port, WEFT_TYPE_APPLICATION_MASTER_SERVICE_CLIENT, opts);
+  am->auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
+  token_to (am_token, am->auth);
+  am->nms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                   (GDestroyNotify) weft_rpc_client_free);
+  return am;
+}
+
+void
+dshell_am_free (DshellAm *am)
+{
+  if (am == NULL)
+    return;
+  weft_rpc_client_free (am->rpc);
+  g_object_unref (am->auth);
+  g_hash_table_unref (am->nms);
+  g_free (am);
+}
+
+static gboolean
+c_register (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  weftRegisterAmResponse *out = a->out;
+  return weft_application_master_service_if_register_am (client, &out, a->auth, a->in, ex, error);
+}
+
+gboolean
+dshell_am_register (DshellAm *am, const char *host, GError **error)
+{
+  g_autoptr(weftRegisterAmRequest) req = g_object_new (WEFT_TYPE_REGISTER_AM_REQUEST, "host", host,
+                                                       "rpc_port", 0, "tracking_url", "", NULL);
+  g_autoptr(weftRegisterAmResponse) out = g_object_new (WEFT_TYPE_REGISTER_AM_RESPONSE, NULL);
+  Args a = { am->auth, .in = req, .out = out };
+  return call (am->rpc, "register_am", WEFT_RPC_IDEMPOTENT, c_register, &a, "RM's scheduler",
+               error);
+}
+
+static gboolean
+c_allocate (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  weftAllocateResponse *out = a->out;
+  g_ptr_array_set_size (out->allocated, 0);
+  g_ptr_array_set_size (out->completed, 0);
+  g_ptr_array_set_size (out->updated_nodes, 0);
+  return weft_application_master_service_if_allocate (client, &out, a->auth, a->in, ex, error);
+}
+
+gboolean
+dshell_am_allocate (DshellAm *am, guint ask_count, gint32 vcores, gint64 memory_mb,
+                    const char *const *releases, double progress, gint64 max_wait_ms,
+                    GPtrArray **allocated, GPtrArray **completed, GError **error)
+{
+  g_autoptr(weftAllocateRequest) req = g_object_new (WEFT_TYPE_ALLOCATE_REQUEST,
+                                                     "response_id", am->response_id,
+                                                     "progress", progress,
+                                                     "max_wait_ms", max_wait_ms, NULL);
+  if (ask_count > 0)
+    {
+      weftResourceRequest *ask = g_object_new (WEFT_TYPE_RESOURCE_REQUEST, "priority", 1,
+                                               "resource_name", "*",
+                                               "num_containers", (gint) ask_count,
+                                               "relax_locality", TRUE, NULL);
+      ask->capability->vcores = vcores;
+      ask->capability->memory_mb = memory_mb;
+      g_ptr_array_add (req->asks, ask);
+    }
+  for (guint i = 0; releases && releases[i]; i++)
+    g_ptr_array_add (req->releases, g_strdup (releases[i]));
+  g_autoptr(weftAllocateResponse) out = g_object_new (WEFT_TYPE_ALLOCATE_RESPONSE, NULL);
+  Args a = { am->auth, .in = req, .out = out };
+  /* Not resent: a lost answer would lose the containers it granted. */
+  if (!call (am->rpc, "allocate", WEFT_RPC_ONCE, c_allocate, &a, "RM's scheduler", error))
+    return FALSE;
+  am->response_id = out->response_id;
+  *allocated = g_ptr_array_new_with_free_func ((GDestroyNotify) dshell_container_free);
+  for (guint i = 0; i < out->allocated->len; i++)
+    {
+      const weftContainer *w = out->allocated->pdata[i];
+      DshellContainer *c = g_new0 (DshellContainer, 1);
+      c->container_id = g_strdup (w->container_id ? w->container_id : "");
+      c->node_id = g_strdup (w->node_id ? w->node_id : "");
+      c->token = token_from (w->container_token);
+      g_ptr_array_add (*allocated, c);
+    }
+  *completed = g_ptr_array_new_with_free_func ((GDestroyNotify) dshell_status_free);
+  for (guint i = 0; i < out->completed->len; i++)
+    {
+      const weftContainerStatus *w = out->completed->pdata[i];
+      DshellStatus *s = g_new0 (DshellStatus, 1);
+      s->container_id = g_strdup (w->container_id ? w->container_id : "");
+      s->reason = g_strdup (NAME (exit_reasons, w->reason));
+      s->exit_code = w->exit_code;
+      s->diagnostics = g_strdup (w->diagnostics ? w->diagnostics : "");
+      g_ptr_array_add (*completed, s);
+    }
+  return TRUE;
+}
+
+static gboolean
+c_finish (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_application_master_service_if_finish_am (client, a->auth, a->in, ex, error);
+}
+
+gboolean
+dshell_am_finish (DshellAm *am, gboolean succeeded, const char *diagnostics, GError **error)
+{
+  g_autoptr(weftFinishAmRequest) req = g_object_new (
+    WEFT_TYPE_FINISH_AM_REQUEST,
+    "final_status", succeeded ? WEFT_FINAL_STATUS_FINAL_SUCCEEDED : WEFT_FINAL_STATUS_FINAL_FAILED,
+    "diagnostics", diagnostics ? diagnostics : "", "tracking_url", "", NULL);
+  Args a = { am->auth, .in = req };
+  return call (am->rpc, "finish_am", WEFT_RPC_IDEMPOTENT, c_finish, &a, "RM's scheduler", error);
+}
+
+static gboolean
+c_start (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  weftStartContainersResponse *out = a->out;
+  return weft_container_manager_if_start_containers (client, &out, a->auth, a->in, ex, error);
+}
+
+gboolean
+dshell_am_start_container (DshellAm *am, const DshellContainer *c, const char *const *argv,
+                           GHashTable *env, GError **error)
+{
+  WeftRpcClient *nm = g_hash_table_lookup (am->nms, c->node_id);
+  if (nm == NULL)
+    {
+      g_autofree char *host = NULL;
+      guint16 port = 0;
+      if (!dshell_split_address (c->node_id, &host, &port, error))
+        {
+          g_prefix_error (error, "container %s: node id ", c->container_id);
+          return FALSE;
+        }
+      nm = weft_rpc_client_new (host, port, WEFT_TYPE_CONTAINER_MANAGER_CLIENT, &am->opts);
+      g_hash_table_insert (am->nms, g_strdup (c->node_id), nm);
+    }
+  /* The container token is both the call's credential and the request's. */
+  g_autoptr(weftToken) auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
+  token_to (c->token, auth);
+  weftStartContainerRequest *req = g_object_new (WEFT_TYPE_START_CONTAINER_REQUEST, NULL);
+  token_to (c->token, req->container_token);
+  for (guint i = 0; argv[i]; i++)
+    g_ptr_array_add (req->launch->argv, g_strdup (argv[i]));
+  if (env)
+    {
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, env);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        g_hash_table_insert (req->launch->env, g_strdup (k), g_strdup (v));
+    }
+  g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (reqs, req);
+  g_autoptr(weftStartContainersResponse) out = g_object_new (WEFT_TYPE_START_CONTAINERS_RESPONSE,
+                                                             NULL);
+  Args a = { auth, .in = reqs, .out = out };
+  g_autofree char *who = g_strdup_printf ("NM of %s", c->container_id);
+  /* A container token starts one container once: never resent. */
+  if (!call (nm, "start_containers", WEFT_RPC_ONCE, c_start, &a, who, error))
+    return FALSE;
+  if (out->failed && out->failed->len > 0)
+    {
+      const weftContainerFailure *f = out->failed->pdata[0];
+      g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_REFUSED, "%s refused to start %s: %s (%s)",
+                   c->node_id, c->container_id, f->message ? f->message : "",
+                   weft_rpc_error_code_name (f->code));
+      return FALSE;
+    }
+  return TRUE;
+}
