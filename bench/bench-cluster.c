@@ -12,7 +12,6 @@
 
 #include "cluster-harness.h"
 #include "weft-rpc.h"
-#include "weft_application_master_service.h"
 #include "weft_client_service.h"
 
 static weftToken *
@@ -27,65 +26,6 @@ to_wire (const WeftToken *t)
   w->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
   w->expiry_ms = t->expiry_ms;
   return w;
-}
-
-/* ---- AM mode ---- */
-
-typedef struct { weftToken *auth; gpointer req; gpointer out; } AmArgs;
-
-static gboolean
-am_register (gpointer client, gpointer data, weftWeftException **ex, GError **error)
-{
-  AmArgs *a = data;
-  return weft_application_master_service_if_register_am (WEFT_APPLICATION_MASTER_SERVICE_IF (client),
-                                                         (weftRegisterAmResponse **) &a->out,
-                                                         a->auth, a->req, ex, error);
-}
-
-static gboolean
-am_finish (gpointer client, gpointer data, weftWeftException **ex, GError **error)
-{
-  AmArgs *a = data;
-  return weft_application_master_service_if_finish_am (WEFT_APPLICATION_MASTER_SERVICE_IF (client),
-                                                       a->auth, a->req, ex, error);
-}
-
-static int
-run_am (void)
-{
-  const char *tok = g_getenv ("WEFT_AM_TOKEN"), *addr = g_getenv ("WEFT_RM_SCHEDULER_ADDRESS");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WeftToken) t = tok ? weft_token_decode (tok, &error) : NULL;
-  if (t == NULL || addr == NULL)
-    {
-      g_printerr ("bench AM: no WEFT_AM_TOKEN / WEFT_RM_SCHEDULER_ADDRESS\n");
-      return 1;
-    }
-  g_autoptr(WeftConf) conf = weft_conf_new ();
-  WeftRpcOptions opts;
-  weft_rpc_options_from_conf (&opts, conf);
-  const char *colon = strrchr (addr, ':');
-  g_autofree char *host = g_strndup (addr, (gsize) (colon - addr));
-  g_autoptr(WeftRpcClient) rm = weft_rpc_client_new (host, (guint16) atoi (colon + 1),
-                                                     WEFT_TYPE_APPLICATION_MASTER_SERVICE_CLIENT, &opts);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (t));
-  g_autoptr(GObject) req = g_object_new (WEFT_TYPE_REGISTER_AM_REQUEST, "host", "127.0.0.1", NULL);
-  AmArgs a = { WEFT_TOKEN (auth), req, g_object_new (WEFT_TYPE_REGISTER_AM_RESPONSE, NULL) };
-  if (!weft_rpc_client_call (rm, "register_am", WEFT_RPC_ONCE, am_register, &a, &error))
-    {
-      g_printerr ("bench AM: %s\n", error->message);
-      return 1;
-    }
-  g_object_unref (a.out);
-  g_autoptr(GObject) fin = g_object_new (WEFT_TYPE_FINISH_AM_REQUEST, "final_status",
-                                         WEFT_FINAL_STATUS_FINAL_SUCCEEDED, NULL);
-  AmArgs b = { WEFT_TOKEN (auth), fin, NULL };
-  if (!weft_rpc_client_call (rm, "finish_am", WEFT_RPC_ONCE, am_finish, &b, &error))
-    {
-      g_printerr ("bench AM: %s\n", error->message);
-      return 1;
-    }
-  return 0;
 }
 
 /* ---- client mode ---- */
@@ -139,7 +79,7 @@ int
 main (int argc, char **argv)
 {
   if (argc > 1 && strcmp (argv[1], "--am") == 0)
-    return run_am ();
+    return cluster_am_register (TRUE);
   int runs = 20;
   for (int i = 1; i + 1 < argc; i++)
     if (strcmp (argv[i], "--runs") == 0)

@@ -1298,3 +1298,48 @@ rm_core_wake_all (RmCore *core)
   for (guint i = 0; i < core->app_order->len; i++)
     wake_waiters (core->app_order->pdata[i]);
 }
+
+void
+rm_queue_report_free (RmQueueReport *q)
+{
+  if (q == NULL)
+    return;
+  rm_queue_desc_free (q->desc);
+  g_free (q);
+}
+
+/* Is an application in @leaf counted in @queue (itself or an ancestor)? */
+static gboolean
+queue_contains (const char *queue, const char *leaf)
+{
+  gsize n = strlen (queue);
+  return g_str_equal (queue, leaf) || (strncmp (queue, leaf, n) == 0 && leaf[n] == '.');
+}
+
+GPtrArray *
+rm_core_list_queues (RmCore *core)
+{
+  g_autoptr(GPtrArray) descs = rm_scheduler_describe_queues (core->scheduler);
+  RmMetrics m;
+  rm_core_metrics (core, &m);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) rm_queue_report_free);
+  for (guint i = 0; i < descs->len; i++)
+    {
+      RmQueueReport *r = g_new0 (RmQueueReport, 1);
+      r->desc = g_steal_pointer (&descs->pdata[i]);
+      for (guint k = 0; k < core->app_order->len; k++)
+        {
+          RmApp *app = core->app_order->pdata[k];
+          if (is_final (app->state) || !queue_contains (r->desc->path, app->queue))
+            continue;
+          res_add (&r->used, app->used);
+          r->num_applications++;
+          r->num_pending += app->state == RM_APP_ACCEPTED || app->state == RM_APP_SUBMITTED;
+        }
+      double mem = m.total.memory_mb > 0 ? (double) r->used.memory_mb / m.total.memory_mb : 0;
+      double cpu = m.total.vcores > 0 ? (double) r->used.vcores / m.total.vcores : 0;
+      r->used_capacity = 100.0 * MAX (mem, cpu);
+      g_ptr_array_add (out, r);
+    }
+  return out;
+}

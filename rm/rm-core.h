@@ -214,6 +214,18 @@ RmNode *rm_core_get_node (RmCore *core, const char *node_id, GError **error);
 GPtrArray *rm_core_list_nodes (RmCore *core, const RmNodeState *states, guint n_states);
 void rm_core_metrics (RmCore *core, RmMetrics *out);
 RmScheduler *rm_core_scheduler (RmCore *core);
+
+typedef struct {
+  RmQueueDesc *desc;          /* as configured */
+  RmResource used;            /* by the applications in it (and below it) */
+  double used_capacity;       /* percent of the cluster, by the dominant resource */
+  int num_applications;       /* not yet ended */
+  int num_pending;            /* accepted, AM not yet running */
+} RmQueueReport;
+
+void rm_queue_report_free (RmQueueReport *q);
+/** rm_core_list_queues: (transfer full) RmQueueReport*, parents first. */
+GPtrArray *rm_core_list_queues (RmCore *core);
 gboolean rm_core_decommission (RmCore *core, const char *node_id, GError **error);
 
 /* ---- node managers ---- */

@@ -290,12 +290,44 @@ h_get_node (weftClientServiceIf *iface, weftNodeReport **ret, const weftToken *a
   return c.error ? rm_rpc_fail (err, c.error) : TRUE;
 }
 
+static void
+do_list_queues (gpointer data)
+{
+  Call *c = data;
+  g_autoptr(GPtrArray) queues = rm_core_list_queues (c->rpc->core);
+  GPtrArray *out = c->out;
+  for (guint i = 0; i < queues->len; i++)
+    {
+      const RmQueueReport *q = queues->pdata[i];
+      weftQueueInfo *w = g_object_new (WEFT_TYPE_QUEUE_INFO, "path", q->desc->path,
+                                       "capacity", q->desc->capacity,
+                                       "max_capacity", q->desc->max_capacity,
+                                       "absolute_capacity", q->desc->abs_capacity,
+                                       "used_capacity", q->used_capacity,
+                                       "state", q->desc->stopped ? WEFT_QUEUE_STATE_QUEUE_STOPPED
+                                                                 : WEFT_QUEUE_STATE_QUEUE_RUNNING,
+                                       "num_applications", q->num_applications,
+                                       "num_pending_applications", q->num_pending,
+                                       "user_limit_factor", q->desc->user_limit_factor,
+                                       "max_am_share", q->desc->max_am_share, NULL);
+      for (guint k = 0; q->desc->children[k]; k++)
+        g_ptr_array_add (w->children, g_strdup (q->desc->children[k]));
+      rm_convert_resource_to (q->used, w->used);
+      g_ptr_array_add (out, w);
+    }
+}
+
 static gboolean
 h_list_queues (weftClientServiceIf *iface, GPtrArray **ret, const weftToken *auth,
                weftWeftException **err, GError **error)
 {
-  return weft_rpc_exception_set (err, WEFT_ERROR_CODE_UNAVAILABLE,
-                                 "queue listing is not implemented yet in this RM");
+  GError *e = NULL;
+  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
+  if (user == NULL)
+    return rm_rpc_fail (err, e);
+  Call c = { RPC (iface), user, .out = *ret };
+  DISPATCH (do_list_queues, &c);
+  return TRUE;
 }
 
 static void

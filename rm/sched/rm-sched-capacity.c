@@ -742,6 +742,27 @@ capacity_assign (gpointer state, const RmSchedSnapshot *snap, GArray *out)
     leaf_clear (&leaves[i]);
 }
 
+static void
+capacity_describe_queues (gpointer state, GPtrArray *out)
+{
+  Capacity *cs = state;
+  for (guint i = 0; i < cs->queues->len; i++)
+    {
+      const Queue *q = cs->queues->pdata[i];
+      RmQueueDesc *d = g_new0 (RmQueueDesc, 1);
+      *d = (RmQueueDesc) { .path = g_strdup (q->path), .capacity = q->parent ? q->capacity : 100,
+                           .max_capacity = q->parent ? q->max_capacity : 100,
+                           .abs_capacity = q->abs_cap * 100, .abs_max_capacity = q->abs_max * 100,
+                           .user_limit_factor = q->user_limit_factor,
+                           .max_am_share = q->max_am_share, .stopped = q->stopped,
+                           .leaf = q->leaf >= 0 };
+      d->children = g_new0 (char *, q->children->len + 1);
+      for (guint k = 0; k < q->children->len; k++)
+        d->children[k] = g_strdup (((const Queue *) q->children->pdata[k])->path);
+      g_ptr_array_add (out, d);
+    }
+}
+
 const RmSchedulerOps rm_sched_capacity_ops = {
   .abi_version = RM_SCHEDULER_ABI_VERSION,
   .name = "capacity",
@@ -749,4 +770,5 @@ const RmSchedulerOps rm_sched_capacity_ops = {
   .destroy = capacity_destroy,
   .check_submit = capacity_check_submit,
   .assign = capacity_assign,
+  .describe_queues = capacity_describe_queues,
 };

@@ -66,6 +66,17 @@ fifo_assign (gpointer state, const RmSchedSnapshot *snapshot, GArray *out)
     }
 }
 
+static void
+fifo_describe_queues (gpointer state, GPtrArray *out)
+{
+  /* FIFO has no queues of its own: every application is served in one line. */
+  RmQueueDesc *q = g_new0 (RmQueueDesc, 1);
+  *q = (RmQueueDesc) { .path = g_strdup ("default"), .capacity = 100, .max_capacity = 100,
+                       .abs_capacity = 100, .abs_max_capacity = 100, .user_limit_factor = 1,
+                       .max_am_share = 1, .leaf = TRUE, .children = g_new0 (char *, 1) };
+  g_ptr_array_add (out, q);
+}
+
 const RmSchedulerOps rm_sched_fifo_ops = {
   .abi_version = RM_SCHEDULER_ABI_VERSION,
   .name = "fifo",
@@ -73,4 +84,5 @@ const RmSchedulerOps rm_sched_fifo_ops = {
   .destroy = fifo_destroy,
   .check_submit = fifo_check_submit,
   .assign = fifo_assign,
+  .describe_queues = fifo_describe_queues,
 };

@@ -172,3 +172,21 @@ rm_scheduler_assign (RmScheduler *sched, const RmSchedSnapshot *snapshot)
   sched->ops->assign (sched->state, snapshot, out);
   return out;
 }
+
+void
+rm_queue_desc_free (RmQueueDesc *q)
+{
+  if (q == NULL)
+    return;
+  g_free (q->path);
+  g_strfreev (q->children);
+  g_free (q);
+}
+
+GPtrArray *
+rm_scheduler_describe_queues (RmScheduler *sched)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) rm_queue_desc_free);
+  sched->ops->describe_queues (sched->state, out);
+  return out;
+}

@@ -87,6 +87,23 @@ typedef struct
   RmResource resource; /* the ask's capability */
 } RmSchedAssignment;
 
+/* A queue as configured (the scheduler's view; usage is added by the RM). */
+typedef struct
+{
+  char *path;              /* "root", "root.prod", ... ("default" for fifo) */
+  double capacity;         /* percent of the parent */
+  double max_capacity;     /* percent of the parent */
+  double abs_capacity;     /* percent of the cluster */
+  double abs_max_capacity; /* percent of the cluster */
+  double user_limit_factor;
+  double max_am_share;
+  gboolean stopped;        /* itself or an ancestor */
+  gboolean leaf;
+  GStrv children;          /* paths */
+} RmQueueDesc;
+
+void rm_queue_desc_free (RmQueueDesc *q);
+
 /* ---- The plugin table ------------------------------------------------------------------------ */
 
 #define RM_SCHEDULER_ABI_VERSION 1
@@ -111,6 +128,9 @@ typedef struct
   /* Appends RmSchedAssignment values to @out. Never over-commits a node, never serves more than an
    * ask's count, honours locality. */
   void (*assign) (gpointer state, const RmSchedSnapshot *snapshot, GArray *out);
+
+  /* Appends (transfer full) RmQueueDesc* for every queue, parents first. */
+  void (*describe_queues) (gpointer state, GPtrArray *out);
 } RmSchedulerOps;
 
 /* ---- The wrapper ----------------------------------------------------------------------------- */
@@ -189,5 +209,13 @@ gboolean rm_scheduler_validate_ask (RmScheduler *sched, const RmSchedSnapshot *s
  *   were decided; free with g_array_unref().
  */
 GArray *rm_scheduler_assign (RmScheduler *sched, const RmSchedSnapshot *snapshot);
+
+/**
+ * rm_scheduler_describe_queues:
+ *
+ * Returns: (transfer full) (element-type RmQueueDesc): the queues as configured, parents before
+ *   children (fifo: one queue, "default").
+ */
+GPtrArray *rm_scheduler_describe_queues (RmScheduler *sched);
 
 G_END_DECLS

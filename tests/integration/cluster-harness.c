@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "weft_application_master_service.h"
 #include "weft_client_service.h"
 #include "weft_container_manager.h"
 
@@ -172,9 +173,18 @@ cluster_start (guint n_nms, const char *const *extra_conf)
       g_autofree char *a4 = g_strdup_printf ("rm.client-port=%u", c->client_port);
       g_autofree char *a5 = g_strdup_printf ("rm.scheduler-port=%u", c->scheduler_port);
       g_autofree char *log = g_strdup_printf ("nm%u.log", i);
-      const char *nargv[] = { nm, "--conf-dir", c->conf_dir, "--conf", a1, "--conf", a2,
-                              "--conf", a3, "--conf", a4, "--conf", a5, NULL };
-      c->nm_pids[i] = spawn (c, nargv, log);
+      g_autoptr(GPtrArray) nargv = g_ptr_array_new ();
+      const char *fixed[] = { nm, "--conf-dir", c->conf_dir, "--conf", a1, "--conf", a2,
+                              "--conf", a3, "--conf", a4, "--conf", a5 };
+      for (guint k = 0; k < G_N_ELEMENTS (fixed); k++)
+        g_ptr_array_add (nargv, (char *) fixed[k]);
+      for (guint k = 0; extra_conf && extra_conf[k]; k++)
+        {
+          g_ptr_array_add (nargv, "--conf");
+          g_ptr_array_add (nargv, (char *) extra_conf[k]);
+        }
+      g_ptr_array_add (nargv, NULL);
+      c->nm_pids[i] = spawn (c, (const char *const *) nargv->pdata, log);
       guint16 port = read_port (ports, "container", c->nm_pids[i]);
       c->nm_ids[i] = g_strdup_printf ("127.0.0.1:%u", port);
     }
@@ -300,4 +310,75 @@ cluster_free (Cluster *c)
   g_free (c->dir);
   g_free (c);
   g_assert_cmpint (bad, ==, 0);
+}
+
+static weftToken *
+token_to_wire (const WeftToken *t)
+{
+  weftToken *w = g_object_new (WEFT_TYPE_TOKEN, NULL);
+  w->kind = g_strdup (t->kind);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (t->identifier, &n);
+  w->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
+  d = g_bytes_get_data (t->password, &n);
+  w->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
+  w->expiry_ms = t->expiry_ms;
+  return w;
+}
+
+typedef struct { weftToken *auth; gpointer req; gpointer out; } AmArgs;
+
+static gboolean
+am_register (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  AmArgs *a = data;
+  return weft_application_master_service_if_register_am (WEFT_APPLICATION_MASTER_SERVICE_IF (client),
+                                                         (weftRegisterAmResponse **) &a->out,
+                                                         a->auth, a->req, ex, error);
+}
+
+static gboolean
+am_finish (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  AmArgs *a = data;
+  return weft_application_master_service_if_finish_am (WEFT_APPLICATION_MASTER_SERVICE_IF (client),
+                                                       a->auth, a->req, ex, error);
+}
+
+int
+cluster_am_register (gboolean finish)
+{
+  const char *tok = g_getenv ("WEFT_AM_TOKEN"), *addr = g_getenv ("WEFT_RM_SCHEDULER_ADDRESS");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WeftToken) t = tok ? weft_token_decode (tok, &error) : NULL;
+  const char *colon = addr ? strrchr (addr, ':') : NULL;
+  if (t == NULL || colon == NULL)
+    {
+      g_printerr ("test AM: no WEFT_AM_TOKEN / WEFT_RM_SCHEDULER_ADDRESS\n");
+      return 1;
+    }
+  g_autoptr(WeftConf) conf = weft_conf_new ();
+  WeftRpcOptions opts;
+  weft_rpc_options_from_conf (&opts, conf);
+  g_autofree char *host = g_strndup (addr, (gsize) (colon - addr));
+  g_autoptr(WeftRpcClient) rm = weft_rpc_client_new (host, (guint16) atoi (colon + 1),
+                                                     WEFT_TYPE_APPLICATION_MASTER_SERVICE_CLIENT, &opts);
+  g_autoptr(GObject) auth = G_OBJECT (token_to_wire (t));
+  g_autoptr(GObject) req = g_object_new (WEFT_TYPE_REGISTER_AM_REQUEST, "host", "127.0.0.1", NULL);
+  AmArgs a = { WEFT_TOKEN (auth), req, g_object_new (WEFT_TYPE_REGISTER_AM_RESPONSE, NULL) };
+  gboolean ok = weft_rpc_client_call (rm, "register_am", WEFT_RPC_ONCE, am_register, &a, &error);
+  g_object_unref (a.out);
+  if (ok && finish)
+    {
+      g_autoptr(GObject) fin = g_object_new (WEFT_TYPE_FINISH_AM_REQUEST, "final_status",
+                                             WEFT_FINAL_STATUS_FINAL_SUCCEEDED, NULL);
+      AmArgs b = { WEFT_TOKEN (auth), fin, NULL };
+      ok = weft_rpc_client_call (rm, "finish_am", WEFT_RPC_ONCE, am_finish, &b, &error);
+    }
+  if (!ok)
+    {
+      g_printerr ("test AM: %s\n", error->message);
+      return 1;
+    }
+  return 0;
 }

@@ -23,7 +23,8 @@ typedef struct {
   WeftRpcOptions opts;
 } Cluster;
 
-/** cluster_start: RM and @n_nms NMs, waits until every node is RUNNING. */
+/** cluster_start: RM and @n_nms NMs, waits until every node is RUNNING.
+ * @extra_conf: (nullable) "group.key=value" given to every daemon. */
 Cluster *cluster_start (guint n_nms, const char *const *extra_conf);
 void cluster_free (Cluster *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Cluster, cluster_free)
@@ -39,6 +40,14 @@ WeftRpcClient *cluster_rm_client (Cluster *c);
 
 /** cluster_nm_client: (transfer full) a ContainerManager client of node @i. */
 WeftRpcClient *cluster_nm_client (Cluster *c, guint i);
+
+/**
+ * cluster_am_register:
+ * For a test program run as an AM in a container: registers with the RM
+ * from WEFT_AM_TOKEN and WEFT_RM_SCHEDULER_ADDRESS and, if @finish, then
+ * finishes SUCCEEDED. Returns 0, or 1 with the error printed.
+ */
+int cluster_am_register (gboolean finish);
 
 /** cluster_pids_matching: pids whose command line contains @needle. */
 GArray *cluster_pids_matching (const char *needle);

@@ -421,18 +421,28 @@ test_cpu_quota (void)
   g_autofree char *id = submit_sized (rm, WEFT_TOKEN (auth), cmd, 1, 1, 64);
   g_assert_true (wait_for (marker_running, marker, 10 * G_USEC_PER_SEC));
   g_usleep (500000); /* let all four start */
-  double t0 = cpu_seconds (marker);
-  gint64 w0 = g_get_monotonic_time ();
-  g_usleep (2 * G_USEC_PER_SEC);
-  double used = cpu_seconds (marker) - t0;
-  double cores = used / ((g_get_monotonic_time () - w0) / 1e6);
-  g_test_message ("4 spinning processes in a 1-vcore container used %.2f cores", cores);
+  /* The quota is a cap: no window may show more than ~1 core. Other tests
+   * may load the machine meanwhile, so "about 1 core" is judged on the best
+   * of three windows. */
+  double best = 0, worst = 0;
+  for (int w = 0; w < 3; w++)
+    {
+      double t0 = cpu_seconds (marker);
+      gint64 w0 = g_get_monotonic_time ();
+      g_usleep (1500 * 1000);
+      double cores = (cpu_seconds (marker) - t0) / ((g_get_monotonic_time () - w0) / 1e6);
+      g_test_message ("4 spinning processes in a 1-vcore container used %.2f cores", cores);
+      best = MAX (best, cores);
+      worst = MAX (worst, cores);
+      if (best > 0.8)
+        break;
+    }
   Args a = { WEFT_TOKEN (auth), .id = id };
   g_autoptr(GError) error = NULL;
   g_assert_true (weft_rpc_client_call (rm, "kill_application", WEFT_RPC_ONCE, c_kill, &a, &error));
   g_assert_true (wait_for (marker_gone, marker, 10 * G_USEC_PER_SEC));
-  g_assert_cmpfloat (cores, >, 0.6);
-  g_assert_cmpfloat (cores, <, 1.35);
+  g_assert_cmpfloat (best, >, 0.6);
+  g_assert_cmpfloat (worst, <, 1.35);
 }
 
 static gboolean
@@ -541,9 +551,88 @@ test_node_lost (void)
     kill (g_array_index (orphans, GPid, i), SIGKILL);
 }
 
+static char *self_exe;
+
+static gboolean
+app_failed_with (gpointer data)
+{
+  AppWait *w = data;
+  g_autoptr(GObject) r = G_OBJECT (get_app (w->rm, w->auth, w->id));
+  return WEFT_APPLICATION_REPORT (r)->state == WEFT_APPLICATION_STATE_APP_FAILED;
+}
+
+static void
+test_am_expiry (void)
+{
+  const char *conf[] = { "rm.am-expiry=1s", NULL };
+  g_autoptr(Cluster) c = cluster_start (1, conf);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  /* An AM that registers, then never calls allocate again. */
+  g_autofree char *marker = g_strdup_printf ("hang%u", g_random_int_range (100000, 999999));
+  g_autofree char *cmd = g_strdup_printf ("exec %s --register-and-hang %s", self_exe, marker);
+  g_autofree char *id = submit (rm, WEFT_TOKEN (auth), cmd, 1);
+  AppWait w = { rm, WEFT_TOKEN (auth), id };
+  gint64 t0 = g_get_monotonic_time ();
+  g_assert_true (wait_for (app_failed_with, &w, 15 * G_USEC_PER_SEC));
+  g_test_message ("silent AM expired after %.1f s (rm.am-expiry=1s)",
+                  (g_get_monotonic_time () - t0) / 1e6);
+  g_autoptr(GObject) rep = G_OBJECT (get_app (rm, WEFT_TOKEN (auth), id));
+  g_assert_nonnull (strstr (WEFT_APPLICATION_REPORT (rep)->diagnostics, "rm.am-expiry"));
+  g_autoptr(GPtrArray) cs = list_containers (rm, WEFT_TOKEN (auth), id);
+  g_assert_cmpint (((weftContainerReport *) cs->pdata[0])->status->reason, ==,
+                   WEFT_EXIT_REASON_EXIT_EXPIRED);
+  /* And its process is stopped. */
+  g_assert_true (wait_for (marker_gone, marker, 10 * G_USEC_PER_SEC));
+}
+
+static gboolean
+c_submit_raw (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_submit_application (WEFT_CLIENT_SERVICE_IF (client), a->auth,
+                                                    a->in, ex, error);
+}
+
+static void
+test_ask_too_large (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GError) error = NULL;
+  Args a = { WEFT_TOKEN (auth), g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL) };
+  g_assert_true (weft_rpc_client_call (rm, "new_application", WEFT_RPC_ONCE, c_new_app, &a, &error));
+  g_autofree char *id = g_strdup (((weftNewApplication *) a.out)->application_id);
+  g_assert_cmpint (((weftNewApplication *) a.out)->max_resource->vcores, ==, 2);
+  g_object_unref (a.out);
+  g_autoptr(GObject) s = g_object_new (WEFT_TYPE_APPLICATION_SUBMISSION, "application_id", id,
+                                       "name", "too-big", "queue", "default", NULL);
+  WEFT_APPLICATION_SUBMISSION (s)->am_resource->vcores = 16;
+  WEFT_APPLICATION_SUBMISSION (s)->am_resource->memory_mb = 128;
+  g_ptr_array_add (WEFT_APPLICATION_SUBMISSION (s)->am_launch->argv, g_strdup ("/bin/true"));
+  Args b = { WEFT_TOKEN (auth), .in = s };
+  /* Refused at once, with what no node can hold, instead of pending forever. */
+  g_assert_false (weft_rpc_client_call (rm, "submit_application", WEFT_RPC_ONCE, c_submit_raw, &b,
+                                        &error));
+  g_assert_error (error, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_RESOURCE_EXHAUSTED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "16"));
+}
+
 int
 main (int argc, char **argv)
 {
+  self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (argc == 3 && g_str_equal (argv[1], "--register-and-hang"))
+    {
+      if (cluster_am_register (FALSE) != 0)
+        return 1;
+      g_usleep (120 * G_USEC_PER_SEC);
+      return 0;
+    }
   g_test_init (&argc, &argv, NULL);
   signal (SIGPIPE, SIG_IGN);
   g_test_add_func ("/integration/cluster/nodes-register", test_nodes_register);
@@ -553,5 +642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/integration/cluster/node-lost", test_node_lost);
   g_test_add_func ("/integration/cluster/memory-quota", test_memory_quota);
   g_test_add_func ("/integration/cluster/cpu-quota", test_cpu_quota);
+  g_test_add_func ("/integration/cluster/am-expiry", test_am_expiry);
+  g_test_add_func ("/integration/cluster/ask-too-large", test_ask_too_large);
   return g_test_run ();
 }

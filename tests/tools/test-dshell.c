@@ -2,8 +2,10 @@
  * NMs on loopback, security on): N containers across both nodes, all exit 0, their output read
  * back with `weft app logs`; a failing command fails the application with the exit code in its
  * diagnostics. The harness kills every daemon with the test, even when an assertion fails. */
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cluster-harness.h"
 
@@ -14,7 +16,7 @@ typedef struct {
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  f->cluster = cluster_start (2, NULL);
+  f->cluster = cluster_start (2, data);
 }
 
 static void
@@ -125,6 +127,85 @@ test_failing_command (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (logs, "LogType:stderr\nLogLength:8\nLogContents:\nfailing\n"));
 }
 
+/* Used vcores of queue @path from `weft queue list --json`, or -1. */
+static gint64
+queue_vcores (Fixture *f, const char *path)
+{
+  const char *args[] = { "queue", "list", "--json", NULL };
+  g_autofree char *out = NULL;
+  if (run (f, "rm/weft", args, &out, NULL) != 0)
+    return -1;
+  g_autofree char *needle = g_strdup_printf ("\"path\" : \"%s\"", path);
+  const char *p = strstr (out, needle);
+  if (p == NULL)
+    return -1;
+  p = strstr (p, "\"used\"");
+  p = p ? strstr (p, "\"vcores\" : ") : NULL;
+  return p ? g_ascii_strtoll (p + strlen ("\"vcores\" : "), NULL, 10) : -1;
+}
+
+static GPid
+start_dshell (Fixture *f, const char *queue)
+{
+  g_autofree char *bin = builddir_path ("engine/dshell/weft-dshell");
+  g_autofree char *cp = g_strdup_printf ("rm.client-port=%u", f->cluster->client_port);
+  const char *argv[] = { bin, "--conf-dir", f->cluster->conf_dir, "--conf", cp, "--queue", queue,
+                         "--num-containers", "20", "--container-memory", "64m",
+                         "--command", "sleep 30", "--timeout", "60s", NULL };
+  g_auto (GStrv) env = g_environ_unsetenv (g_get_environ (), "WEFT_CONF_DIR");
+  GPid pid;
+  g_autoptr(GError) error = NULL;
+  int devnull = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  g_assert_true (g_spawn_async_with_fds (NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                         NULL, &pid, -1, devnull, devnull, &error));
+  g_assert_no_error (error);
+  close (devnull);
+  return pid;
+}
+
+static const char *const queues_70_30[] = {
+  "nm.vcores=10",
+  "queue.root.a.capacity=70", "queue.root.a.max-capacity=70",
+  "queue.root.b.capacity=30", "queue.root.b.max-capacity=30",
+  NULL
+};
+
+static void
+test_queue_shares (Fixture *f, gconstpointer data)
+{
+  /* 2 nodes x 10 vcores. Each application wants 20 one-vcore containers
+   * (plus its AM): together far more than the cluster. Queue a may use
+   * 70 % (14 vcores), b 30 % (6), and each gets exactly that. */
+  GPid a = start_dshell (f, "a");
+  GPid b = start_dshell (f, "b");
+  gint64 va = 0, vb = 0;
+  for (int i = 0; i < 200 && va + vb < 20; i++)
+    {
+      g_usleep (100000);
+      va = queue_vcores (f, "root.a");
+      vb = queue_vcores (f, "root.b");
+    }
+  g_test_message ("queue a (70%%) holds %" G_GINT64_FORMAT " vcores, b (30%%) %" G_GINT64_FORMAT
+                  " of 20", va, vb);
+  /* Stop both applications; their clients then exit. */
+  const char *list[] = { "app", "list", "--json", NULL };
+  g_autofree char *apps = NULL;
+  g_assert_cmpint (run (f, "rm/weft", list, &apps, NULL), ==, 0);
+  for (const char *p = strstr (apps, "application_"); p; p = strstr (p + 1, "\"application_"))
+    {
+      if (*p == '"')
+        p++;
+      g_autofree char *id = g_strndup (p, strcspn (p, "\""));
+      const char *kill[] = { "app", "kill", id, NULL };
+      run (f, "rm/weft", kill, NULL, NULL);
+    }
+  int st;
+  waitpid (a, &st, 0);
+  waitpid (b, &st, 0);
+  g_assert_cmpint (va, ==, 14);
+  g_assert_cmpint (vb, ==, 6);
+}
+
 static void
 test_usage (Fixture *f, gconstpointer data)
 {
@@ -141,5 +222,7 @@ main (int argc, char **argv)
   g_test_add ("/tools/dshell/four-containers", Fixture, NULL, setup, test_four_containers, teardown);
   g_test_add ("/tools/dshell/failing-command", Fixture, NULL, setup, test_failing_command, teardown);
   g_test_add ("/tools/dshell/usage", Fixture, NULL, setup, test_usage, teardown);
+  g_test_add ("/tools/dshell/capacity-queue-shares", Fixture, queues_70_30, setup,
+              test_queue_shares, teardown);
   return g_test_run ();
 }
