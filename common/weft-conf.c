@@ -63,6 +63,8 @@ static const KeyDef keys[] = {
        "Require tokens on every port (off only for throwaway test clusters)."),
   KEY ("security.secret-file", STRING, "", NULL, NULL,
        "Cluster secret shared by the RM and NMs; empty means weft.secret in the config folder."),
+  KEY ("security.client-token-file", STRING, "", NULL, NULL,
+       "Client token of weft and weft-submit; empty means client.token in the config folder."),
 
   KEY ("rm.hostname", STRING, "127.0.0.1", NULL, NULL, "Host name clients and NMs use to reach the RM."),
   KEY ("rm.client-port", INT, "8032", "0", "65535", "Client service port (0 = ephemeral)."),

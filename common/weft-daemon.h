@@ -41,6 +41,19 @@ char *weft_daemon_secret_path (WeftConf *conf);
 gboolean weft_daemon_load_secret (WeftConf *conf, WeftSecret **secret, GError **error);
 
 /**
+ * weft_daemon_client_token:
+ * @out: (out) (transfer full) (nullable): the token; NULL with security off
+ * @source: (out) (optional) (transfer full): where it came from, for -v
+ *
+ * The client token a tool (weft, weft-submit, weft-dshell) sends to the RM:
+ * the file named by $WEFT_CLIENT_TOKEN_FILE, else security.client-token-file,
+ * else <config folder>/client.token; with none of those, one signed for the
+ * current user when the cluster secret is readable (an administrator on the
+ * cluster machine), valid 24 h. The error says how to get one.
+ */
+gboolean weft_daemon_client_token (WeftConf *conf, WeftToken **out, char **source, GError **error);
+
+/**
  * weft_daemon_write_ports:
  * Atomically writes "name=port" lines (@names and @ports, @n of each) to
  * @path (rename into place, so a reader never sees half a file).

@@ -108,45 +108,6 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
   return TRUE;
 }
 
-/* ---- the client token (security on) ---------------------------------------------------------
- * The same search as `weft` (rm/weft-cli-token.c): $WEFT_CLIENT_TOKEN_FILE, <conf dir>/client.token,
- * else sign one with the cluster secret if readable. Kept in step by hand until it moves to
- * common/ with a security.client-token-file key. */
-
-static gboolean
-load_client_token (WeftConf *conf, WeftToken **out, GError **error)
-{
-  *out = NULL;
-  if (!weft_conf_get_bool (conf, "security.enabled"))
-    return TRUE;
-  const char *env = g_getenv ("WEFT_CLIENT_TOKEN_FILE");
-  g_autofree char *path = env && *env ? g_strdup (env)
-                                      : g_build_filename (weft_conf_dir (conf), "client.token", NULL);
-  if ((env && *env) || g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autofree char *text = NULL;
-      if (!g_file_get_contents (path, &text, NULL, error))
-        return g_prefix_error (error, "cannot read the client token: "), FALSE;
-      *out = weft_token_decode (g_strstrip (text), error);
-      if (*out == NULL)
-        return g_prefix_error (error, "%s does not hold a client token: ", path), FALSE;
-      return TRUE;
-    }
-  g_autofree char *secret_path = weft_daemon_secret_path (conf);
-  if (access (secret_path, R_OK) != 0)
-    return g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE,
-                        "security is on and there is no client token: ask the cluster "
-                        "administrator for one (`weft token issue --user %s`) and save it as %s "
-                        "or point WEFT_CLIENT_TOKEN_FILE at it (see docs/cli.md)",
-                        g_get_user_name (), path), FALSE;
-  g_autoptr(WeftSecret) secret = weft_secret_load (secret_path, error);
-  if (secret == NULL)
-    return FALSE;
-  g_autoptr(GBytes) ident = weft_token_identifier_new ("1", g_get_user_name (), NULL);
-  *out = weft_token_sign (secret, "client", ident, g_get_real_time () / 1000 + 24 * 3600 * 1000);
-  return TRUE;
-}
-
 /* ---- client mode ---------------------------------------------------------------------------- */
 
 static gboolean
@@ -161,7 +122,7 @@ run_client (WeftConf *conf, const Options *o)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(WeftToken) token = NULL;
-  if (!load_client_token (conf, &token, &error))
+  if (!weft_daemon_client_token (conf, &token, NULL, &error))
     {
       g_printerr ("weft-dshell: %s\n", error->message);
       return EXIT_USAGE;
