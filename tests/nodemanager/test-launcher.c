@@ -297,17 +297,27 @@ test_stop_tree (Fixture *fx, gconstpointer data)
   if (l == NULL)
     return;
   main_pid = nm_launcher_get_pid (l);
-  pids = nm_test_wait_pids (l, 4, WAIT_MS);
-  g_assert_cmpuint (pids->len, >=, 4);
-  table = nm_monitor_table_read (NULL, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; table != NULL && i < pids->len; i++)
+  /* The subshell exits only after it has forked the grandchild: poll until
+   * the grandchild shows up reparented (a machine under load may take a
+   * while), so the test really has one. */
+  for (gint64 end = g_get_monotonic_time () + WAIT_MS * 1000; !orphan && g_get_monotonic_time () < end;)
     {
-      const NmProcInfo *p = nm_monitor_table_lookup (table, g_array_index (pids, GPid, i));
+      g_clear_pointer (&pids, g_array_unref);
+      g_clear_pointer (&table, nm_monitor_table_free);
+      pids = nm_test_wait_pids (l, 4, WAIT_MS);
+      table = nm_monitor_table_read (NULL, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; table != NULL && i < pids->len; i++)
+        {
+          const NmProcInfo *p = nm_monitor_table_lookup (table, g_array_index (pids, GPid, i));
 
-      if (p != NULL && p->pid != main_pid && p->ppid != main_pid)
-        orphan = TRUE;
+          if (p != NULL && p->pid != main_pid && p->ppid != main_pid)
+            orphan = TRUE;
+        }
+      if (!orphan)
+        g_usleep (20000);
     }
+  g_assert_cmpuint (pids->len, >=, 4);
   g_assert_true (orphan); /* the test really has a reparented grandchild */
 
   nm_launcher_stop (l, 5000);
