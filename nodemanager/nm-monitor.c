@@ -191,6 +191,11 @@ nm_monitor_table_read (const char *proc_dir, GError **error)
         }
       if (buf[0] == '\0')
         continue; /* exited between open and read */
+      /* A process the kernel is tearing down (state X) reports -1 for its
+       * group and session: it is gone, whatever the line says. */
+      const char *paren = strrchr (buf, ')');
+      if (paren != NULL && paren[1] == ' ' && paren[2] == 'X')
+        continue;
       if (!nm_monitor_parse_stat (buf, page_size, &info, error))
         {
           g_prefix_error (error, "%s: ", path);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -352,6 +353,36 @@ test_within_limit (Fixture *fx, gconstpointer data)
   g_assert_cmpint (r->memory_peak, <, 256 * MiB);
 }
 
+/* A process the kernel is tearing down (state X) has -1 for its group and
+ * session; a table read must skip it, not fail (seen in a CI run). */
+static void
+test_table_skips_dead (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("weft-proc-XXXXXX", &error);
+  g_assert_no_error (error);
+  const char *alive = "100 (sleep) S 1 100 100 0 -1 4194304 100 0 0 0 0 0 0 0 20 0 1 0 5000 1000000 250 "
+                      "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+  const char *dead = "15052 (sha256sum) X 0 -1 -1 0 -1 4227084 122 0 0 0 0 0 0 0 20 0 0 0 287129 0 0 0 0 "
+                     "0 0 0 0 0 0 0 0 1 0 0 17 0 0 0 0 0 0";
+  const char *lines[] = { alive, dead };
+  const char *pids[] = { "100", "15052" };
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *pd = g_build_filename (dir, pids[i], NULL);
+      g_autofree char *stat = g_build_filename (pd, "stat", NULL);
+      g_assert_cmpint (g_mkdir_with_parents (pd, 0755), ==, 0);
+      g_assert_true (g_file_set_contents (stat, lines[i], -1, NULL));
+    }
+  g_autoptr (NmProcTable) t = nm_monitor_table_read (dir, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (t);
+  g_assert_cmpuint (nm_monitor_table_size (t), ==, 1);
+  g_assert_nonnull (nm_monitor_table_lookup (t, 100));
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -365,5 +396,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nodemanager/monitor/real-proc", test_real_proc);
   g_test_add ("/nodemanager/monitor/over-limit", Fixture, NULL, setup, test_over_limit, teardown);
   g_test_add ("/nodemanager/monitor/within-limit", Fixture, NULL, setup, test_within_limit, teardown);
+  g_test_add_func ("/nodemanager/monitor/table-skips-dead", test_table_skips_dead);
   return g_test_run ();
 }
