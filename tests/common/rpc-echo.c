@@ -104,6 +104,13 @@ rpc_echo_total (void)
   return total;
 }
 
+GObject *
+rpc_echo_processor_new (void)
+{
+  g_autoptr(GObject) handler = g_object_new (TEST_TYPE_ECHO_HANDLER, NULL);
+  return g_object_new (WEFT_TYPE_ECHO_PROCESSOR, "handler", handler, NULL);
+}
+
 WeftRpcServer *
 rpc_echo_server_start (const WeftRpcOptions *opts, guint16 port, GError **error)
 {

@@ -9,6 +9,9 @@
 /* Starts an echo server on 127.0.0.1:@port (0 = ephemeral). */
 WeftRpcServer *rpc_echo_server_start (const WeftRpcOptions *opts, guint16 port, GError **error);
 
+/* (transfer full) an echo processor, e.g. to serve with another server. */
+GObject *rpc_echo_processor_new (void);
+
 /* Server-side observations, for tests. */
 gint rpc_echo_max_concurrent_sleeps (void);
 void rpc_echo_reset (void);
