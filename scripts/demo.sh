@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, starts a local cluster (RM + 2 NMs),
-# submits the example job in cluster mode, prints its results and the
-# node list, and stops the cluster.
+# Installs dependencies, builds, starts a local cluster (one RM and two NMs,
+# as the seeds' one master and two workers), runs a job on it, prints its
+# results and `weft node list`, and stops the cluster.
 #
-# Today Weft has its foundation (build, protocols, config, tokens, the RPC
-# layer): the daemons and the engine are the next issues. Until they exist
-# this script builds everything and says what it will do.
+# The job is the distributed shell (weft-dshell) for now: the DataFrame
+# engine's example (employees, in cluster deploy mode) replaces it when
+# weft-submit lands.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
 "$top/scripts/build.sh" release
+build=$top/build/release
+dir=$top/build/demo-cluster
 
-if [ -x "$top/scripts/cluster.sh" ] && [ -x "$top/build/release/rm/weft-resourcemanager" ]; then
-  exec "$top/scripts/cluster.sh" demo
-fi
+stop_cluster() { WEFT_BUILD_DIR=$build "$top/scripts/cluster.sh" stop --dir "$dir" || true; }
+trap stop_cluster EXIT
 
-cat <<MSG
-Weft is built in build/release.
+echo "== starting a local cluster: 1 resource manager, 2 node managers"
+eval "$(WEFT_BUILD_DIR=$build "$top/scripts/cluster.sh" start --nodes 2 --dir "$dir")"
+export WEFT_CONF_DIR
 
-The demo will:
-  1. start weft-resourcemanager and two weft-nodemanagers on loopback
-     (scripts/cluster.sh start --nodes 2), security on with a new secret;
-  2. run  weft-submit --master yarn --deploy-mode cluster examples/employees
-     and print its results;
-  3. print  weft node list  and stop the cluster.
+echo
+echo "== weft node list"
+"$build/rm/weft" node list
 
-The cluster and the engine are not built yet, so there is nothing to start.
-What exists and can be tried now:
-  scripts/test.sh           every test, release and sanitizer builds
-  bench/rpc.sh              RPC calls/s, MiB/s and decode times on loopback
-MSG
+echo
+echo "== weft-dshell --num-containers 4: one shell command in 4 containers"
+"$build/engine/dshell/weft-dshell" --num-containers 4 --container-memory 64m \
+  --command 'echo "hello from $WEFT_CONTAINER_ID on node $WEFT_NM_ADDRESS"' | tee "$dir/dshell.out"
+app=$(sed -n 's/^Submitted application \(application_[0-9_]*\).*/\1/p' "$dir/dshell.out")
+
+echo
+echo "== weft app logs $app"
+"$build/rm/weft" app logs "$app" | grep -E '^(Container|hello)'
+
+echo
+echo "== weft app list --all"
+"$build/rm/weft" app list --all
