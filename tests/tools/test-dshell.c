@@ -145,13 +145,13 @@ queue_vcores (Fixture *f, const char *path)
 }
 
 static GPid
-start_dshell (Fixture *f, const char *queue)
+start_dshell (Fixture *f, const char *queue, const char *command)
 {
   g_autofree char *bin = builddir_path ("engine/dshell/weft-dshell");
   g_autofree char *cp = g_strdup_printf ("rm.client-port=%u", f->cluster->client_port);
   const char *argv[] = { bin, "--conf-dir", f->cluster->conf_dir, "--conf", cp, "--queue", queue,
                          "--num-containers", "20", "--container-memory", "64m",
-                         "--command", "sleep 30", "--timeout", "60s", NULL };
+                         "--command", command, "--timeout", "60s", NULL };
   g_auto (GStrv) env = g_environ_unsetenv (g_get_environ (), "WEFT_CONF_DIR");
   GPid pid;
   g_autoptr(GError) error = NULL;
@@ -176,8 +176,11 @@ test_queue_shares (Fixture *f, gconstpointer data)
   /* 2 nodes x 10 vcores. Each application wants 20 one-vcore containers
    * (plus its AM): together far more than the cluster. Queue a may use
    * 70 % (14 vcores), b 30 % (6), and each gets exactly that. */
-  GPid a = start_dshell (f, "a");
-  GPid b = start_dshell (f, "b");
+  /* A unique sleep finds every worker process of both applications. */
+  g_autofree char *marker = g_strdup_printf ("30.%u", g_random_int_range (100000, 999999));
+  g_autofree char *cmd = g_strdup_printf ("sleep %s", marker);
+  GPid a = start_dshell (f, "a", cmd);
+  GPid b = start_dshell (f, "b", cmd);
   gint64 va = 0, vb = 0;
   for (int i = 0; i < 200 && va + vb < 20; i++)
     {
@@ -202,6 +205,16 @@ test_queue_shares (Fixture *f, gconstpointer data)
   int st;
   waitpid (a, &st, 0);
   waitpid (b, &st, 0);
+  /* Killing the applications stopped every one of their containers. */
+  guint left = 1;
+  for (int i = 0; i < 200 && left > 0; i++)
+    {
+      g_autoptr(GArray) pids = cluster_pids_matching (marker);
+      left = pids->len;
+      if (left)
+        g_usleep (50000);
+    }
+  g_assert_cmpuint (left, ==, 0);
   g_assert_cmpint (va, ==, 14);
   g_assert_cmpint (vb, ==, 6);
 }
