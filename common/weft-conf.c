@@ -78,6 +78,7 @@ static const KeyDef keys[] = {
   KEY ("rm.am-max-attempts", INT, "2", "1", "100", "Attempts of an application master before the application fails."),
   KEY ("rm.state-dir", STRING, "", NULL, NULL, "Folder of the RM state store; empty keeps state in memory only."),
   KEY ("rm.port-file", STRING, "", NULL, NULL, "File the RM writes the ports it bound to; empty for none."),
+  KEY ("rm.staging-max-bytes", SIZE, "2g", "1k", "1t", "Largest file a client may stage for its application."),
 
   KEY ("nm.hostname", STRING, "127.0.0.1", NULL, NULL, "Host name the RM and AMs use to reach this NM."),
   KEY ("nm.port", INT, "0", "0", "65535", "Container manager port (0 = ephemeral)."),

@@ -74,7 +74,8 @@ main (int argc, char **argv)
   weft_rpc_options_from_conf (&opts, conf);
 
   /* Bind first: the node's id is host:port. */
-  NmRpc rpc = { NULL, ctx };
+  NmRpc rpc = { NULL, ctx, secret };
+  rpc.opts = opts;
   ThriftProcessor *proc = nm_rpc_container_processor_new (&rpc);
   g_autoptr(WeftRpcServer) server = weft_rpc_server_new ("container", proc, &opts);
   g_object_unref (proc);
@@ -140,6 +141,9 @@ main (int argc, char **argv)
                         .rm_client_address = rm_client, .rm_scheduler_address = rm_sched };
   g_autoptr(NmNode) node = nm_node_new (&ncfg);
   rpc.node = node;
+  rpc.work_dir = work_dir;
+  rpc.rm_host = rm_host;
+  rpc.rm_client_port = (guint16) weft_conf_get_int (conf, "rm.client-port");
 
   const char *port_file = weft_conf_get_string (conf, "nm.port-file");
   const char *names[] = { "container" };

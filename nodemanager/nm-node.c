@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -163,9 +164,69 @@ safe_component (const char *s)
   return TRUE;
 }
 
+static char *start_container (NmNode *n, const WeftToken *token, const char *const *argv,
+                              GHashTable *env, const char *localized_dir, GError **error);
+
+static void
+remove_dir (const char *dir)
+{
+  GDir *d = dir ? g_dir_open (dir, 0, NULL) : NULL;
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      unlink (p);
+    }
+  g_dir_close (d);
+  rmdir (dir);
+}
+
+/* Moves the localized files into the work folder (same file system). */
+static gboolean
+move_localized (const char *from, const char *to, GError **error)
+{
+  if (g_mkdir_with_parents (to, 0755) != 0)
+    {
+      int e = errno;
+      g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_LAUNCH, "cannot create %s: %s", to,
+                   g_strerror (e));
+      return FALSE;
+    }
+  GDir *d = g_dir_open (from, 0, error);
+  if (d == NULL)
+    return FALSE;
+  const char *name;
+  gboolean ok = TRUE;
+  while (ok && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      if (rename (src, dst) != 0)
+        {
+          int e = errno;
+          g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_LAUNCH, "cannot move %s into %s: %s",
+                       name, to, g_strerror (e));
+          ok = FALSE;
+        }
+    }
+  g_dir_close (d);
+  return ok;
+}
+
 char *
 nm_node_start_container (NmNode *n, const WeftToken *token, const char *const *argv,
-                         GHashTable *env, GError **error)
+                         GHashTable *env, const char *localized_dir, GError **error)
+{
+  char *id = start_container (n, token, argv, env, localized_dir, error);
+  remove_dir (localized_dir);
+  return id;
+}
+
+static char *
+start_container (NmNode *n, const WeftToken *token, const char *const *argv, GHashTable *env,
+                 const char *localized_dir, GError **error)
 {
   /* The token says which container, of which application, on which node,
    * with how much: ["1", container, application, node, vcores, memory MB]. */
@@ -250,6 +311,13 @@ nm_node_start_container (NmNode *n, const WeftToken *token, const char *const *a
     g_hash_table_insert (full, g_strdup ("WEFT_RM_SCHEDULER_ADDRESS"),
                          g_strdup (n->rm_scheduler_address));
 
+  if (localized_dir && !move_localized (localized_dir, c->work_dir, error))
+    {
+      g_prefix_error (error, "container %s could not start: ", cid);
+      g_hash_table_add (n->started, g_strdup (cid));
+      container_free (c);
+      return NULL;
+    }
   NmLaunchSpec spec = { .container_id = cid, .argv = argv, .env = full, .work_dir = c->work_dir,
                         .log_dir = c->log_dir, .memory_limit = memory_mb * 1024 * 1024,
                         .vcores = (double) vcores, .cgroups = n->cgroups };

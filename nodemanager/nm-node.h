@@ -61,10 +61,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NmNode, nm_node_free)
  * @token: (nullable): the container token the RM signed
  * Checks the token (kind, MAC, expiry, this node, never started before)
  * and starts @argv with @env plus the container's own variables, limited to
- * the token's vcores and memory. Returns the container id.
+ * the token's vcores and memory. @localized_dir (nullable) holds files
+ * fetched for it: they are moved into its work folder first (and the folder
+ * removed, whatever happens). Returns the container id.
  */
 char *nm_node_start_container (NmNode *node, const WeftToken *token, const char *const *argv,
-                               GHashTable *env, GError **error);
+                               GHashTable *env, const char *localized_dir, GError **error);
 
 /**
  * nm_node_authorize:

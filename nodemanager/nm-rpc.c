@@ -3,7 +3,16 @@
 
 #include "weft-dispatch.h"
 #include "weft-nm-error.h"
+#include "weft-rpc-client.h"
+#include "weft_client_service.h"
 #include "weft_container_manager.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 G_STATIC_ASSERT ((int) NM_EXIT_KILLED_AFTER_APP_COMPLETION
                  == (int) WEFT_EXIT_REASON_EXIT_KILLED_AFTER_APP_COMPLETION);
@@ -47,8 +56,17 @@ code_for (const GError *e)
 typedef struct {
   NmRpc *rpc;
   const GPtrArray *requests;
+  GPtrArray *localized;        /* per request: a folder of fetched files, or NULL */
+  GPtrArray *refused;          /* per request: why it failed before starting, or NULL */
   weftStartContainersResponse *out;
 } StartCall;
+
+static void
+add_failure (weftStartContainersResponse *out, const char *id, weftErrorCode code, const char *msg)
+{
+  g_ptr_array_add (out->failed, g_object_new (WEFT_TYPE_CONTAINER_FAILURE, "container_id", id,
+                                              "code", (gint) code, "message", msg, NULL));
+}
 
 static void
 do_start (gpointer data)
@@ -58,26 +76,173 @@ do_start (gpointer data)
     {
       const weftStartContainerRequest *r = c->requests->pdata[i];
       g_autoptr(WeftToken) tok = token_from (r->container_token);
+      g_auto (GStrv) f = tok ? weft_token_identifier_parse (tok->identifier, NULL) : NULL;
+      const char *id = f && g_strv_length (f) > 1 ? f[1] : "";
+      if (c->refused->pdata[i] != NULL)
+        {
+          add_failure (c->out, id, WEFT_ERROR_CODE_PERMISSION_DENIED, c->refused->pdata[i]);
+          continue;
+        }
       g_autofree char **argv = g_new0 (char *, (r->launch && r->launch->argv ? r->launch->argv->len : 0) + 1);
       for (guint k = 0; r->launch && r->launch->argv && k < r->launch->argv->len; k++)
         argv[k] = r->launch->argv->pdata[k];
       GError *error = NULL;
       g_autofree char *cid = nm_node_start_container (c->rpc->node, tok, (const char *const *) argv,
-                                                      r->launch ? r->launch->env : NULL, &error);
+                                                      r->launch ? r->launch->env : NULL,
+                                                      c->localized->pdata[i], &error);
       if (cid)
         g_ptr_array_add (c->out->started, g_strdup (cid));
       else
         {
-          g_auto (GStrv) f = tok ? weft_token_identifier_parse (tok->identifier, NULL) : NULL;
-          const char *id = f && g_strv_length (f) > 1 ? f[1] : "";
           g_message ("%s", error->message);
-          g_ptr_array_add (c->out->failed,
-                           g_object_new (WEFT_TYPE_CONTAINER_FAILURE, "container_id", id,
-                                         "code", (gint) code_for (error), "message", error->message,
-                                         NULL));
+          add_failure (c->out, id, code_for (error), error->message);
           g_error_free (error);
         }
     }
+}
+
+/* ---- localization: on the RPC worker thread, before the main context
+ * starts the container, so a slow RM never stalls the NM's loop ---- */
+
+typedef struct { weftToken *auth; const char *app, *name; gint64 offset; GByteArray *out; } FetchArgs;
+
+static gboolean
+call_fetch (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  FetchArgs *a = data;
+  return weft_client_service_if_fetch_staged (WEFT_CLIENT_SERVICE_IF (client), &a->out, a->auth,
+                                              a->app, a->name, a->offset, 4 << 20, ex, error);
+}
+
+static gboolean
+name_ok (const char *name)
+{
+  gsize n = name ? strlen (name) : 0;
+  if (n == 0 || n > 128 || name[0] == '.')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+fetch_one (WeftRpcClient *client, const weftToken *auth, const char *app,
+           const weftLocalResource *r, const char *dir, GError **error)
+{
+  g_autofree char *prefix = g_strdup_printf ("staging:%s/", app);
+  if (!name_ok (r->name) || r->source == NULL || !g_str_has_prefix (r->source, prefix)
+      || !name_ok (r->source + strlen (prefix)) || r->size < 0)
+    {
+      g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_INVALID,
+                   "resource \"%s\" from \"%s\" is not a file staged for %s", r->name ? r->name : "",
+                   r->source ? r->source : "", app);
+      return FALSE;
+    }
+  const char *staged = r->source + strlen (prefix);
+  g_autofree char *path = g_build_filename (dir, r->name, NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, r->executable ? 0755 : 0644);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_IO, "cannot create %s: %s", path, g_strerror (e));
+      return FALSE;
+    }
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  gint64 have = 0;
+  gboolean ok = TRUE;
+  while (ok && have < r->size)
+    {
+      FetchArgs a = { (weftToken *) auth, app, staged, have, NULL };
+      ok = weft_rpc_client_call (client, "fetch_staged", WEFT_RPC_IDEMPOTENT, call_fetch, &a, error);
+      if (ok && (a.out == NULL || a.out->len == 0))
+        {
+          g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_IO, "%s ended after %" G_GINT64_FORMAT
+                       " of %" G_GINT64_FORMAT " bytes", r->source, have, r->size);
+          ok = FALSE;
+        }
+      if (ok && write (fd, a.out->data, a.out->len) != (ssize_t) a.out->len)
+        {
+          int e = errno;
+          g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_IO, "cannot write %s: %s", path,
+                       g_strerror (e));
+          ok = FALSE;
+        }
+      if (ok)
+        {
+          g_checksum_update (sum, a.out->data, a.out->len);
+          have += a.out->len;
+        }
+      if (a.out)
+        g_byte_array_unref (a.out);
+    }
+  close (fd);
+  if (ok && (have != r->size
+             || g_ascii_strcasecmp (g_checksum_get_string (sum), r->sha256 ? r->sha256 : "") != 0))
+    {
+      g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_IO,
+                   "%s arrived corrupt: %" G_GINT64_FORMAT " bytes with SHA-256 %s, expected %"
+                   G_GINT64_FORMAT " bytes with %s", r->source, have, g_checksum_get_string (sum),
+                   r->size, r->sha256 ? r->sha256 : "(none)");
+      ok = FALSE;
+    }
+  return ok;
+}
+
+static void
+remove_tree (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      unlink (p);
+    }
+  g_dir_close (d);
+  rmdir (dir);
+}
+
+/* Fetches @r's resources into a new folder; returns it, or NULL with @error. */
+static char *
+localize (NmRpc *rpc, const weftStartContainerRequest *r, GError **error)
+{
+  g_autoptr(WeftToken) tok = token_from (r->container_token);
+  g_auto (GStrv) f = NULL;
+  if (rpc->secret)
+    f = weft_token_check (rpc->secret, tok, "container", 6, g_get_real_time () / 1000, error);
+  else if (tok)
+    f = weft_token_identifier_parse (tok->identifier, error);
+  if (f == NULL || g_strv_length (f) != 6)
+    {
+      if (error && *error == NULL)
+        g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_INVALID, "no readable container token");
+      g_prefix_error (error, "container refused: ");
+      return NULL;
+    }
+  g_autofree char *tmpl = g_build_filename (rpc->work_dir, ".localize-XXXXXX", NULL);
+  if (g_mkdtemp (tmpl) == NULL)
+    {
+      int e = errno;
+      g_set_error (error, WEFT_NM_ERROR, WEFT_NM_ERROR_IO, "cannot create a folder in %s: %s",
+                   rpc->work_dir, g_strerror (e));
+      return NULL;
+    }
+  g_autoptr(WeftRpcClient) client = weft_rpc_client_new (rpc->rm_host, rpc->rm_client_port,
+                                                         WEFT_TYPE_CLIENT_SERVICE_CLIENT, &rpc->opts);
+  for (guint i = 0; i < r->launch->resources->len; i++)
+    {
+      const weftLocalResource *lr = r->launch->resources->pdata[i];
+      if (!fetch_one (client, r->container_token, f[2], lr, tmpl, error))
+        {
+          g_prefix_error (error, "localizing %s for %s failed: ", lr->name ? lr->name : "?", f[1]);
+          remove_tree (tmpl);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&tmpl);
 }
 
 static gboolean
@@ -86,8 +251,29 @@ h_start_containers (weftContainerManagerIf *iface, weftStartContainersResponse *
                     GError **error)
 {
   NmRpc *rpc = NM_CM_HANDLER (iface)->rpc;
-  StartCall c = { rpc, requests, *ret };
+  StartCall c = { rpc, requests, g_ptr_array_new_with_free_func (g_free),
+                  g_ptr_array_new_with_free_func (g_free), *ret };
+  for (guint i = 0; requests && i < requests->len; i++)
+    {
+      const weftStartContainerRequest *r = requests->pdata[i];
+      char *dir = NULL, *why = NULL;
+      if (r->launch && r->launch->resources && r->launch->resources->len > 0)
+        {
+          GError *e = NULL;
+          dir = localize (rpc, r, &e);
+          if (dir == NULL)
+            {
+              why = g_strdup (e->message);
+              g_message ("%s", e->message);
+              g_error_free (e);
+            }
+        }
+      g_ptr_array_add (c.localized, dir);
+      g_ptr_array_add (c.refused, why);
+    }
   weft_dispatch_call (rpc->context, do_start, &c);
+  g_ptr_array_unref (c.localized);
+  g_ptr_array_unref (c.refused);
   return TRUE;
 }
 

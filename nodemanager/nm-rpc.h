@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 typedef struct {
   NmNode *node;
   GMainContext *context;
+  WeftSecret *secret;          /* (nullable): checks container tokens before localizing */
+  const char *work_dir;        /* localized files land here first */
+  const char *rm_host;         /* where staged files are fetched from */
+  guint16 rm_client_port;
+  WeftRpcOptions opts;
 } NmRpc;
 
 ThriftProcessor *nm_rpc_container_processor_new (NmRpc *rpc);

@@ -43,7 +43,8 @@ rm_libweft_rm_la_SOURCES = \
 	rm/rm-core.c rm/rm-core.h \
 	rm/rm-rpc.c rm/rm-rpc.h \
 	rm/rm-rpc-client.c rm/rm-rpc-tracker.c rm/rm-rpc-am.c rm/rm-rpc-admin.c \
-	rm/rm-rpc-launcher.c rm/rm-rpc-launcher.h
+	rm/rm-rpc-launcher.c rm/rm-rpc-launcher.h \
+	rm/rm-staging.c rm/rm-staging.h
 rm_libweft_rm_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -DG_LOG_DOMAIN=\"weft-rm\"
 rm_libweft_rm_la_LIBADD = rm/libweft-sched.la $(COMMON_LIBS)
 $(rm_libweft_rm_la_OBJECTS): $(GEN_DIR)/.stamp

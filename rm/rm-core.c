@@ -31,7 +31,9 @@ struct _RmCore {
   GHashTable *nodes;      /* id -> RmNode* (owned) */
   GHashTable *apps;       /* id -> RmApp* (owned) */
   GPtrArray *app_order;   /* RmApp* in submit order (borrowed) */
-  GHashTable *reserved;   /* application ids handed out by new_application, not yet submitted */
+  GHashTable *reserved;   /* id -> user: ids handed out by new_application, not yet submitted */
+  void (*on_app_end) (const char *app_id, gpointer data);
+  gpointer on_app_end_data;
 
   RmLaunchAmFunc launch_am;
   gpointer launch_data;
@@ -272,7 +274,7 @@ rm_core_new (WeftConf *conf, WeftSecret *secret, GError **error)
   core->nodes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) node_free);
   core->apps = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) app_free);
   core->app_order = g_ptr_array_new ();
-  core->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  core->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   core->client_address = g_strdup ("");
   core->scheduler_address = g_strdup ("");
   return core;
@@ -603,6 +605,8 @@ finish_app (RmCore *core, RmApp *app, RmAppState state, RmFinalStatus final,
     }
   clear_attempt (app);
   wake_waiters (app);
+  if (core->on_app_end)
+    core->on_app_end (app->id, core->on_app_end_data);
   g_message ("%s: %s (%s)%s%s", app->id, rm_app_state_name (state),
              final == RM_FINAL_SUCCEEDED ? "SUCCEEDED" : final == RM_FINAL_FAILED ? "FAILED"
              : final == RM_FINAL_KILLED ? "KILLED" : "UNDEFINED",
@@ -699,11 +703,11 @@ rm_core_am_launched (RmCore *core, const char *container_id, gboolean ok, const 
 /* ---------------------------------------------------------------- clients */
 
 char *
-rm_core_new_application (RmCore *core, RmResource *max_resource)
+rm_core_new_application (RmCore *core, const char *user, RmResource *max_resource)
 {
   WeftAppId aid = { core->cluster_ts, core->next_app_seq++ };
   char *id = weft_app_id_format (&aid);
-  g_hash_table_add (core->reserved, g_strdup (id));
+  g_hash_table_insert (core->reserved, g_strdup (id), g_strdup (user ? user : ""));
   if (max_resource)
     rm_core_max_resource (core, max_resource);
   return id;
@@ -768,6 +772,13 @@ rm_core_submit (RmCore *core, const RmSubmission *sub, GError **error)
       return FALSE;
     }
   const char *user = sub->user && *sub->user ? sub->user : "nobody";
+  const char *reserver = g_hash_table_lookup (core->reserved, sub->application_id);
+  if (reserver && *reserver && g_strcmp0 (reserver, user) != 0)
+    {
+      g_set_error (error, RM_ERROR, RM_ERROR_PERMISSION_DENIED,
+                   "application %s was issued to %s, not %s", sub->application_id, reserver, user);
+      return FALSE;
+    }
   g_autofree char *queue = NULL;
   GError *local = NULL;
   if (!rm_scheduler_check_submit (core->scheduler, sub->queue, user, &queue, &local))
@@ -1342,4 +1353,20 @@ rm_core_list_queues (RmCore *core)
       g_ptr_array_add (out, r);
     }
   return out;
+}
+
+const char *
+rm_core_app_owner (RmCore *core, const char *app_id)
+{
+  RmApp *app = app_id ? g_hash_table_lookup (core->apps, app_id) : NULL;
+  if (app)
+    return app->user;
+  return app_id ? g_hash_table_lookup (core->reserved, app_id) : NULL;
+}
+
+void
+rm_core_set_on_app_end (RmCore *core, void (*func) (const char *, gpointer), gpointer data)
+{
+  core->on_app_end = func;
+  core->on_app_end_data = data;
 }

@@ -200,7 +200,12 @@ gint64 rm_core_cluster_ts (RmCore *core);
 WeftSecret *rm_core_secret (RmCore *core);
 
 /* ---- clients ---- */
-char *rm_core_new_application (RmCore *core, RmResource *max_resource);
+char *rm_core_new_application (RmCore *core, const char *user, RmResource *max_resource);
+/** rm_core_app_owner: (transfer none) who asked for or submitted @app_id, or NULL. */
+const char *rm_core_app_owner (RmCore *core, const char *app_id);
+/** rm_core_set_on_app_end: @func runs (main thread) when an application ends. */
+void rm_core_set_on_app_end (RmCore *core, void (*func) (const char *app_id, gpointer data),
+                             gpointer data);
 /** rm_core_max_resource: the largest vcores and memory of any running node. */
 void rm_core_max_resource (RmCore *core, RmResource *max_resource);
 gboolean rm_core_submit (RmCore *core, const RmSubmission *sub, GError **error);

@@ -7,6 +7,7 @@
 #include "rm-core.h"
 #include "rm-rpc-launcher.h"
 #include "rm-rpc.h"
+#include "rm-staging.h"
 #include "weft-daemon.h"
 #include "weft-log.h"
 #include "weft-rpc-server.h"
@@ -16,6 +17,13 @@ tick (gpointer data)
 {
   rm_core_tick (data);
   return G_SOURCE_CONTINUE;
+}
+
+/* An application's staged files go when it ends. */
+static void
+remove_staged (const char *app_id, gpointer staging)
+{
+  rm_staging_remove_app (staging, app_id);
 }
 
 typedef struct {
@@ -89,7 +97,22 @@ main (int argc, char **argv)
 
   WeftRpcOptions opts;
   weft_rpc_options_from_conf (&opts, conf);
-  RmRpc rpc = { core, ctx, secret, security };
+  const char *state_dir = weft_conf_get_string (conf, "rm.state-dir");
+  g_autofree char *staging_dir = state_dir && *state_dir
+    ? g_build_filename (state_dir, "staging", NULL)
+    : g_build_filename (g_get_tmp_dir (), "weft-rm-staging", PACKAGE_VERSION, NULL);
+  g_autofree char *staging_unique = g_strdup_printf ("%s/%" G_GINT64_FORMAT, staging_dir,
+                                                     rm_core_cluster_ts (core));
+  g_autoptr(RmStaging) staging = rm_staging_new (staging_unique,
+                                                 weft_conf_get_size (conf, "rm.staging-max-bytes"),
+                                                 &error);
+  if (staging == NULL)
+    {
+      g_printerr ("weft-resourcemanager: %s\n", error->message);
+      return 1;
+    }
+  rm_core_set_on_app_end (core, remove_staged, staging);
+  RmRpc rpc = { core, ctx, secret, security, staging };
   gint64 hb_ms = weft_conf_get_duration (conf, "nm.heartbeat-interval") / 1000;
   ThriftProcessor *procs[4] = {
     rm_rpc_client_processor_new (&rpc), rm_rpc_am_processor_new (&rpc),

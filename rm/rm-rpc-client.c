@@ -2,6 +2,7 @@
  * caller's token, run the domain call and the conversion on the RM's main
  * context, map errors to WeftException. */
 #include "rm-rpc.h"
+#include "rm-staging.h"
 
 #include "weft-dispatch.h"
 #include "weft-rpc.h"
@@ -35,7 +36,7 @@ do_new_application (gpointer data)
   weftNewApplication *out = c->out;
   RmResource max;
   g_free (out->application_id);
-  out->application_id = rm_core_new_application (c->rpc->core, &max);
+  out->application_id = rm_core_new_application (c->rpc->core, c->user, &max);
   rm_convert_resource_to (max, out->max_resource);
 }
 
@@ -368,12 +369,49 @@ h_get_cluster_metrics (weftClientServiceIf *iface, weftClusterMetrics **ret, con
   return TRUE;
 }
 
+/* Staging: the owner check runs on the main context (the core knows who
+ * asked for the application); the file I/O runs here on the worker thread. */
+static void
+do_check_owner (gpointer data)
+{
+  Call *c = data;
+  const char *owner = rm_core_app_owner (c->rpc->core, c->id);
+  if (owner == NULL)
+    g_set_error (&c->error, RM_ERROR, RM_ERROR_NOT_FOUND,
+                 "application %s is not known to this RM (call new_application first)",
+                 c->id ? c->id : "");
+  else if (c->rpc->security && g_strcmp0 (owner, c->user) != 0)
+    g_set_error (&c->error, RM_ERROR, RM_ERROR_PERMISSION_DENIED,
+                 "%s may not stage files for %s, which belongs to %s", c->user, c->id, owner);
+}
+
+static gboolean
+check_owner (RmRpc *rpc, const weftToken *auth, const char *app_id, GError **error)
+{
+  g_autofree char *user = rm_rpc_auth_client (rpc, auth, error);
+  if (user == NULL)
+    return FALSE;
+  Call c = { rpc, user, .id = app_id };
+  DISPATCH (do_check_owner, &c);
+  if (c.error)
+    {
+      g_propagate_error (error, c.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 h_stage_chunk (weftClientServiceIf *iface, const weftToken *auth, const weftStagedChunk *chunk,
                weftWeftException **err, GError **error)
 {
-  return weft_rpc_exception_set (err, WEFT_ERROR_CODE_UNAVAILABLE,
-                                 "file staging is not implemented yet in this RM");
+  GError *e = NULL;
+  if (!check_owner (RPC (iface), auth, chunk->application_id, &e)
+      || !rm_staging_write (RPC (iface)->staging, chunk->application_id, chunk->name, chunk->offset,
+                            chunk->data ? chunk->data->data : NULL, chunk->data ? chunk->data->len : 0,
+                            &e))
+    return rm_rpc_fail (err, e);
+  return TRUE;
 }
 
 static gboolean
@@ -382,8 +420,45 @@ h_stage_commit (weftClientServiceIf *iface, weftLocalResource **ret, const weftT
                 const gchar *sha256, const gboolean executable, weftWeftException **err,
                 GError **error)
 {
-  return weft_rpc_exception_set (err, WEFT_ERROR_CODE_UNAVAILABLE,
-                                 "file staging is not implemented yet in this RM");
+  GError *e = NULL;
+  if (!check_owner (RPC (iface), auth, application_id, &e))
+    return rm_rpc_fail (err, e);
+  RmLocalResource *r = rm_staging_commit (RPC (iface)->staging, application_id, name, size, sha256,
+                                          executable, &e);
+  if (r == NULL)
+    return rm_rpc_fail (err, e);
+  g_object_set (*ret, "name", r->name, "source", r->source, "size", r->size, "sha256", r->sha256,
+                "executable", r->executable, NULL);
+  g_free (r->name);
+  g_free (r->source);
+  g_free (r->sha256);
+  g_free (r);
+  return TRUE;
+}
+
+/* Who may read a staged file: an NM localizing it for a container of that
+ * application (the container token), or the application's owner. */
+static gboolean
+may_fetch (RmRpc *rpc, const weftToken *auth, const char *app_id, GError **error)
+{
+  if (!rpc->security)
+    return TRUE;
+  if (auth && g_strcmp0 (auth->kind, "container") == 0)
+    {
+      g_autoptr(WeftToken) t = rm_convert_token_from (auth);
+      g_auto (GStrv) f = weft_token_check (rpc->secret, t, "container", 6,
+                                           g_get_real_time () / 1000, error);
+      if (f == NULL)
+        return FALSE;
+      if (g_strcmp0 (f[2], app_id) != 0)
+        {
+          g_set_error (error, RM_ERROR, RM_ERROR_PERMISSION_DENIED,
+                       "a container of %s may not read files staged for %s", f[2], app_id);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  return check_owner (rpc, auth, app_id, error);
 }
 
 static gboolean
@@ -391,8 +466,19 @@ h_fetch_staged (weftClientServiceIf *iface, GByteArray **ret, const weftToken *a
                 const gchar *application_id, const gchar *name, const gint64 offset,
                 const gint32 length, weftWeftException **err, GError **error)
 {
-  return weft_rpc_exception_set (err, WEFT_ERROR_CODE_UNAVAILABLE,
-                                 "file staging is not implemented yet in this RM");
+  GError *e = NULL;
+  if (!may_fetch (RPC (iface), auth, application_id, &e))
+    return rm_rpc_fail (err, e);
+  /* A chunk stays well under rpc.max-message-size. */
+  g_autoptr(GBytes) b = rm_staging_read (RPC (iface)->staging, application_id, name, offset,
+                                         MIN (length, 4 << 20), &e);
+  if (b == NULL)
+    return rm_rpc_fail (err, e);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (b, &n);
+  *ret = g_byte_array_sized_new ((guint) n);
+  g_byte_array_append (*ret, d, (guint) n);
+  return TRUE;
 }
 
 static void

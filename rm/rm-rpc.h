@@ -15,11 +15,14 @@
 
 G_BEGIN_DECLS
 
+typedef struct _RmStaging RmStaging;
+
 typedef struct {
   RmCore *core;
   GMainContext *context;
   WeftSecret *secret;        /* signs and checks tokens */
   gboolean security;         /* when FALSE, client and node tokens are not required */
+  RmStaging *staging;        /* thread-safe: used from the worker threads directly */
 } RmRpc;
 
 ThriftProcessor *rm_rpc_client_processor_new (RmRpc *rpc);

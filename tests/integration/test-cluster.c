@@ -554,6 +554,125 @@ test_node_lost (void)
 static char *self_exe;
 
 static gboolean
+c_stage_chunk (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_stage_chunk (WEFT_CLIENT_SERVICE_IF (client), a->auth, a->in, ex,
+                                             error);
+}
+
+typedef struct { weftToken *auth; const char *app, *name, *sha; gint64 size; weftLocalResource *out; } Commit;
+
+static gboolean
+c_stage_commit (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Commit *a = data;
+  return weft_client_service_if_stage_commit (WEFT_CLIENT_SERVICE_IF (client), &a->out, a->auth,
+                                              a->app, a->name, a->size, a->sha, FALSE, ex, error);
+}
+
+typedef struct { weftToken *auth; const char *app, *name; GByteArray *out; } Fetch;
+
+static gboolean
+c_fetch_staged (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Fetch *a = data;
+  return weft_client_service_if_fetch_staged (WEFT_CLIENT_SERVICE_IF (client), &a->out, a->auth,
+                                              a->app, a->name, 0, 1024, ex, error);
+}
+
+static gboolean
+stage (WeftRpcClient *rm, weftToken *auth, const char *app, const char *name, gint64 offset,
+       const char *bytes, GError **error)
+{
+  weftStagedChunk *chunk = g_object_new (WEFT_TYPE_STAGED_CHUNK, "application_id", app, "name", name,
+                                         "offset", offset, NULL);
+  chunk->data = g_byte_array_append (g_byte_array_new (), (const guint8 *) bytes, (guint) strlen (bytes));
+  Args a = { auth, .in = chunk };
+  gboolean ok = weft_rpc_client_call (rm, "stage_chunk", WEFT_RPC_ONCE, c_stage_chunk, &a, error);
+  g_object_unref (chunk);
+  return ok;
+}
+
+static void
+test_staging (void)
+{
+  g_autoptr(Cluster) c = cluster_start (1, NULL);
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GError) error = NULL;
+  Args n = { WEFT_TOKEN (auth), g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL) };
+  g_assert_true (weft_rpc_client_call (rm, "new_application", WEFT_RPC_ONCE, c_new_app, &n, &error));
+  g_autofree char *id = g_strdup (((weftNewApplication *) n.out)->application_id);
+  g_object_unref (n.out);
+
+  const char *part1 = "echo staged-$((6 * 7))\n", *part2 = "echo from a staged script\n";
+  g_autofree char *whole = g_strconcat (part1, part2, NULL);
+  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, whole, -1);
+  g_assert_true (stage (rm, WEFT_TOKEN (auth), id, "hello.sh", 0, part1, &error));
+  /* Out of order, a name that would escape the folder, another user. */
+  g_assert_false (stage (rm, WEFT_TOKEN (auth), id, "hello.sh", 5, part2, &error));
+  g_assert_error (error, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "in order"));
+  g_clear_error (&error);
+  g_assert_false (stage (rm, WEFT_TOKEN (auth), id, "../evil", 0, part2, &error));
+  g_assert_error (error, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_autoptr(GBytes) mid = weft_token_identifier_new ("1", "mallory", NULL);
+  g_autoptr(WeftToken) mtok = weft_token_sign (c->secret, "client", mid, 0);
+  g_autoptr(GObject) mauth = G_OBJECT (to_wire (mtok));
+  g_assert_false (stage (rm, WEFT_TOKEN (mauth), id, "x.sh", 0, part2, &error));
+  g_assert_error (error, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_assert_true (stage (rm, WEFT_TOKEN (auth), id, "hello.sh", (gint64) strlen (part1), part2, &error));
+
+  /* A commit checks the whole file: a wrong checksum drops the upload. */
+  g_assert_true (stage (rm, WEFT_TOKEN (auth), id, "other.sh", 0, part1, &error));
+  Commit bad = { WEFT_TOKEN (auth), id, "other.sh", sha, (gint64) strlen (part1),
+                 g_object_new (WEFT_TYPE_LOCAL_RESOURCE, NULL) };
+  g_assert_false (weft_rpc_client_call (rm, "stage_commit", WEFT_RPC_ONCE, c_stage_commit, &bad, &error));
+  g_assert_nonnull (strstr (error->message, "does not match"));
+  g_clear_error (&error);
+  g_object_unref (bad.out);
+
+  Commit ok = { WEFT_TOKEN (auth), id, "hello.sh", sha, (gint64) strlen (whole),
+                g_object_new (WEFT_TYPE_LOCAL_RESOURCE, NULL) };
+  g_assert_true (weft_rpc_client_call (rm, "stage_commit", WEFT_RPC_ONCE, c_stage_commit, &ok, &error));
+  g_assert_cmpstr (ok.out->sha256, ==, sha);
+
+  /* The AM runs the staged script from its work folder. */
+  weftApplicationSubmission *s = g_object_new (WEFT_TYPE_APPLICATION_SUBMISSION, "application_id", id,
+                                               "name", "staged", "queue", "default", "max_attempts", 1,
+                                               NULL);
+  s->am_resource->vcores = 1;
+  s->am_resource->memory_mb = 64;
+  g_ptr_array_add (s->am_launch->argv, g_strdup ("/bin/sh"));
+  g_ptr_array_add (s->am_launch->argv, g_strdup ("hello.sh"));
+  g_ptr_array_add (s->am_launch->resources, ok.out);
+  Args b = { WEFT_TOKEN (auth), .in = s };
+  g_assert_true (weft_rpc_client_call (rm, "submit_application", WEFT_RPC_ONCE, c_submit, &b, &error));
+  g_object_unref (s);
+  AppWait w = { rm, WEFT_TOKEN (auth), id };
+  g_assert_true (wait_for (app_ended, &w, 20 * G_USEC_PER_SEC));
+  g_autoptr(GPtrArray) cs = list_containers (rm, WEFT_TOKEN (auth), id);
+  weftContainerReport *am = cs->pdata[0];
+  g_assert_cmpint (am->status->reason, ==, WEFT_EXIT_REASON_EXIT_SUCCEEDED);
+  g_autoptr(WeftRpcClient) nm = cluster_nm_client (c, 0);
+  Args l = { WEFT_TOKEN (auth), g_object_new (WEFT_TYPE_LOG_CHUNK, NULL), am->container_id };
+  g_assert_true (weft_rpc_client_call (nm, "fetch_log", WEFT_RPC_IDEMPOTENT, c_fetch_log, &l, &error));
+  weftLogChunk *log = l.out;
+  g_assert_nonnull (memmem (log->data->data, log->data->len, "staged-42\nfrom a staged script", 30));
+  g_object_unref (log);
+
+  /* The application has ended: its staged files are gone. */
+  Fetch f = { WEFT_TOKEN (auth), id, "hello.sh", NULL };
+  g_assert_false (weft_rpc_client_call (rm, "fetch_staged", WEFT_RPC_IDEMPOTENT, c_fetch_staged, &f,
+                                        &error));
+  g_assert_error (error, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_NOT_FOUND);
+}
+
+static gboolean
 app_failed_with (gpointer data)
 {
   AppWait *w = data;
@@ -644,5 +763,6 @@ main (int argc, char **argv)
   g_test_add_func ("/integration/cluster/cpu-quota", test_cpu_quota);
   g_test_add_func ("/integration/cluster/am-expiry", test_am_expiry);
   g_test_add_func ("/integration/cluster/ask-too-large", test_ask_too_large);
+  g_test_add_func ("/integration/cluster/staging", test_staging);
   return g_test_run ();
 }
