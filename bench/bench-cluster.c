@@ -11,22 +11,10 @@
 #include <unistd.h>
 
 #include "cluster-harness.h"
+#include "weft-rpc-token.h"
 #include "weft-rpc.h"
 #include "weft_client_service.h"
 
-static weftToken *
-to_wire (const WeftToken *t)
-{
-  weftToken *w = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  w->kind = g_strdup (t->kind);
-  gsize n;
-  const guint8 *d = g_bytes_get_data (t->identifier, &n);
-  w->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  d = g_bytes_get_data (t->password, &n);
-  w->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  w->expiry_ms = t->expiry_ms;
-  return w;
-}
 
 /* ---- client mode ---- */
 
@@ -91,7 +79,7 @@ main (int argc, char **argv)
 
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
   g_autoptr(GArray) to_running = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) to_finished = g_array_new (FALSE, FALSE, sizeof (double));

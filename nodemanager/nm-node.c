@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nm-launcher.h"
+#include "weft-fs.h"
 #include "weft-nm-error.h"
 
 /* How many heartbeats a completed container is reported in before the NM
@@ -167,21 +168,6 @@ safe_component (const char *s)
 static char *start_container (NmNode *n, const WeftToken *token, const char *const *argv,
                               GHashTable *env, const char *localized_dir, GError **error);
 
-static void
-remove_dir (const char *dir)
-{
-  GDir *d = dir ? g_dir_open (dir, 0, NULL) : NULL;
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      unlink (p);
-    }
-  g_dir_close (d);
-  rmdir (dir);
-}
 
 /* Moves the localized files into the work folder (same file system). */
 static gboolean
@@ -220,7 +206,8 @@ nm_node_start_container (NmNode *n, const WeftToken *token, const char *const *a
                          GHashTable *env, const char *localized_dir, GError **error)
 {
   char *id = start_container (n, token, argv, env, localized_dir, error);
-  remove_dir (localized_dir);
+  if (localized_dir)
+    weft_fs_remove_tree (localized_dir, NULL);
   return id;
 }
 

@@ -8,6 +8,7 @@
 
 #include "weft-dispatch.h"
 #include "weft-rpc-client.h"
+#include "weft-rpc-token.h"
 #include "weft_resource_tracker.h"
 
 struct _NmTracker {
@@ -24,24 +25,6 @@ struct _NmTracker {
   GThread *thread;
 };
 
-static void
-token_to (const WeftToken *t, weftToken *out)
-{
-  g_free (out->kind);
-  out->kind = g_strdup (t ? t->kind : "");
-  gsize n = 0;
-  const guint8 *d;
-  if (out->identifier)
-    g_byte_array_unref (out->identifier);
-  d = t ? g_bytes_get_data (t->identifier, &n) : NULL;
-  out->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  n = 0;
-  if (out->password)
-    g_byte_array_unref (out->password);
-  d = t ? g_bytes_get_data (t->password, &n) : NULL;
-  out->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  out->expiry_ms = t ? t->expiry_ms : 0;
-}
 
 typedef struct { NmTracker *t; weftRegistrationResponse *resp; } RegArgs;
 
@@ -51,7 +34,7 @@ call_register (gpointer client, gpointer data, weftWeftException **ex, GError **
   RegArgs *a = data;
   NmTracker *t = a->t;
   weftToken *auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  token_to (t->node_token, auth);
+  weft_rpc_token_fill (auth, t->node_token);
   weftNodeRegistration *reg = g_object_new (WEFT_TYPE_NODE_REGISTRATION, "node_id", t->node_id,
                                             "http_address", t->http_address,
                                             "version", PACKAGE_VERSION, "rack", "/default-rack",
@@ -76,7 +59,7 @@ call_heartbeat (gpointer client, gpointer data, weftWeftException **ex, GError *
 {
   BeatArgs *a = data;
   weftToken *auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  token_to (a->t->node_token, auth);
+  weft_rpc_token_fill (auth, a->t->node_token);
   weftNodeHeartbeat *hb = g_object_new (WEFT_TYPE_NODE_HEARTBEAT, "node_id", a->t->node_id, NULL);
   hb->health->healthy = TRUE;
   hb->health->report = g_strdup ("");

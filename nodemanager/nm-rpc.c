@@ -3,7 +3,9 @@
 
 #include "weft-dispatch.h"
 #include "weft-nm-error.h"
+#include "weft-fs.h"
 #include "weft-rpc-client.h"
+#include "weft-rpc-token.h"
 #include "weft_client_service.h"
 #include "weft_container_manager.h"
 
@@ -25,17 +27,6 @@ G_DECLARE_FINAL_TYPE (NmCmHandler, nm_cm_handler, NM, CM_HANDLER, weftContainerM
 struct _NmCmHandler { weftContainerManagerHandler parent; NmRpc *rpc; };
 G_DEFINE_TYPE (NmCmHandler, nm_cm_handler, WEFT_TYPE_CONTAINER_MANAGER_HANDLER)
 
-static WeftToken *
-token_from (const weftToken *t)
-{
-  if (t == NULL || t->kind == NULL || *t->kind == '\0')
-    return NULL;
-  g_autoptr(GBytes) ident = g_bytes_new (t->identifier ? t->identifier->data : NULL,
-                                         t->identifier ? t->identifier->len : 0);
-  g_autoptr(GBytes) pw = g_bytes_new (t->password ? t->password->data : NULL,
-                                      t->password ? t->password->len : 0);
-  return weft_token_new (t->kind, ident, t->expiry_ms, pw);
-}
 
 static weftErrorCode
 code_for (const GError *e)
@@ -75,7 +66,7 @@ do_start (gpointer data)
   for (guint i = 0; c->requests && i < c->requests->len; i++)
     {
       const weftStartContainerRequest *r = c->requests->pdata[i];
-      g_autoptr(WeftToken) tok = token_from (r->container_token);
+      g_autoptr(WeftToken) tok = weft_rpc_token_from_wire (r->container_token);
       g_auto (GStrv) f = tok ? weft_token_identifier_parse (tok->identifier, NULL) : NULL;
       const char *id = f && g_strv_length (f) > 1 ? f[1] : "";
       if (c->refused->pdata[i] != NULL)
@@ -189,27 +180,12 @@ fetch_one (WeftRpcClient *client, const weftToken *auth, const char *app,
   return ok;
 }
 
-static void
-remove_tree (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      unlink (p);
-    }
-  g_dir_close (d);
-  rmdir (dir);
-}
 
 /* Fetches @r's resources into a new folder; returns it, or NULL with @error. */
 static char *
 localize (NmRpc *rpc, const weftStartContainerRequest *r, GError **error)
 {
-  g_autoptr(WeftToken) tok = token_from (r->container_token);
+  g_autoptr(WeftToken) tok = weft_rpc_token_from_wire (r->container_token);
   g_auto (GStrv) f = NULL;
   if (rpc->secret)
     f = weft_token_check (rpc->secret, tok, "container", 6, g_get_real_time () / 1000, error);
@@ -238,7 +214,7 @@ localize (NmRpc *rpc, const weftStartContainerRequest *r, GError **error)
       if (!fetch_one (client, r->container_token, f[2], lr, tmpl, error))
         {
           g_prefix_error (error, "localizing %s for %s failed: ", lr->name ? lr->name : "?", f[1]);
-          remove_tree (tmpl);
+          weft_fs_remove_tree (tmpl, NULL);
           return NULL;
         }
     }
@@ -294,7 +270,7 @@ do_stop (gpointer data)
 {
   Call *c = data;
   weftStopContainersResponse *out = c->out;
-  g_autoptr(WeftToken) tok = token_from (c->auth);
+  g_autoptr(WeftToken) tok = weft_rpc_token_from_wire (c->auth);
   for (guint i = 0; c->ids && i < c->ids->len; i++)
     {
       const char *id = c->ids->pdata[i];
@@ -329,7 +305,7 @@ do_statuses (gpointer data)
 {
   Call *c = data;
   GPtrArray *out = c->out;
-  g_autoptr(WeftToken) tok = token_from (c->auth);
+  g_autoptr(WeftToken) tok = weft_rpc_token_from_wire (c->auth);
   for (guint i = 0; c->ids && i < c->ids->len; i++)
     {
       if (!nm_node_authorize (c->rpc->node, tok, c->ids->pdata[i], NULL))
@@ -363,7 +339,7 @@ do_fetch_log (gpointer data)
   g_autoptr(GBytes) bytes = NULL;
   gint64 size = 0;
   gboolean eof = FALSE;
-  g_autoptr(WeftToken) tok = token_from (c->auth);
+  g_autoptr(WeftToken) tok = weft_rpc_token_from_wire (c->auth);
   if (!nm_node_authorize (c->rpc->node, tok, c->id, &c->error))
     return;
   if (!nm_node_read_log (c->rpc->node, c->id, c->is_stderr, c->offset, c->max, &bytes, &size,

@@ -29,6 +29,22 @@ typedef struct {
 
 #define DISPATCH(fn, c) weft_dispatch_call ((c)->rpc->context, fn, (c))
 
+/* Every handler: check the caller's client token, run @fn on the RM's main
+ * context with @c (its user set), map an error to the declared exception. */
+static gboolean
+serve (weftClientServiceIf *iface, const weftToken *auth, WeftDispatchFunc fn, Call *c,
+       weftWeftException **err)
+{
+  GError *e = NULL;
+  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
+  if (user == NULL)
+    return rm_rpc_fail (err, e);
+  c->rpc = RPC (iface);
+  c->user = user;
+  DISPATCH (fn, c);
+  return c->error ? rm_rpc_fail (err, c->error) : TRUE;
+}
+
 static void
 do_new_application (gpointer data)
 {
@@ -44,13 +60,8 @@ static gboolean
 h_new_application (weftClientServiceIf *iface, weftNewApplication **ret, const weftToken *auth,
                    weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .out = *ret };
-  DISPATCH (do_new_application, &c);
-  return TRUE;
+  Call c = { .out = *ret };
+  return serve (iface, auth, do_new_application, &c, err);
 }
 
 static void
@@ -73,13 +84,8 @@ h_submit_application (weftClientServiceIf *iface, const weftToken *auth,
                       const weftApplicationSubmission *submission, weftWeftException **err,
                       GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .in = submission };
-  DISPATCH (do_submit, &c);
-  return c.error ? rm_rpc_fail (err, c.error) : TRUE;
+  Call c = { .in = submission };
+  return serve (iface, auth, do_submit, &c, err);
 }
 
 static void
@@ -96,7 +102,7 @@ do_get_application (gpointer data)
     {
       weftApplicationReport *r = c->out;
       weftToken *t = g_object_new (WEFT_TYPE_TOKEN, NULL);
-      rm_convert_token_to (app->am_token, t);
+      weft_rpc_token_fill (t, app->am_token);
       if (r->am_token)
         g_object_unref (r->am_token);
       r->am_token = t;
@@ -108,13 +114,8 @@ static gboolean
 h_get_application (weftClientServiceIf *iface, weftApplicationReport **ret, const weftToken *auth,
                    const gchar *application_id, weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .id = application_id, .out = *ret };
-  DISPATCH (do_get_application, &c);
-  return c.error ? rm_rpc_fail (err, c.error) : TRUE;
+  Call c = { .id = application_id, .out = *ret };
+  return serve (iface, auth, do_get_application, &c, err);
 }
 
 static void
@@ -144,13 +145,8 @@ static gboolean
 h_list_applications (weftClientServiceIf *iface, GPtrArray **ret, const weftToken *auth,
                      const weftApplicationFilter *filter, weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .in = filter, .out = *ret };
-  DISPATCH (do_list_applications, &c);
-  return TRUE;
+  Call c = { .in = filter, .out = *ret };
+  return serve (iface, auth, do_list_applications, &c, err);
 }
 
 static void
@@ -177,13 +173,8 @@ static gboolean
 h_kill_application (weftClientServiceIf *iface, const weftToken *auth, const gchar *application_id,
                     const gchar *diagnostics, weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .id = application_id, .text = diagnostics };
-  DISPATCH (do_kill, &c);
-  return c.error ? rm_rpc_fail (err, c.error) : TRUE;
+  Call c = { .id = application_id, .text = diagnostics };
+  return serve (iface, auth, do_kill, &c, err);
 }
 
 static int
@@ -225,13 +216,8 @@ static gboolean
 h_list_containers (weftClientServiceIf *iface, GPtrArray **ret, const weftToken *auth,
                    const gchar *application_id, weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .id = application_id, .out = *ret };
-  DISPATCH (do_list_containers, &c);
-  return c.error ? rm_rpc_fail (err, c.error) : TRUE;
+  Call c = { .id = application_id, .out = *ret };
+  return serve (iface, auth, do_list_containers, &c, err);
 }
 
 static void
@@ -260,13 +246,8 @@ static gboolean
 h_list_nodes (weftClientServiceIf *iface, GPtrArray **ret, const weftToken *auth,
               const GArray *states, weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .in = states, .out = *ret };
-  DISPATCH (do_list_nodes, &c);
-  return TRUE;
+  Call c = { .in = states, .out = *ret };
+  return serve (iface, auth, do_list_nodes, &c, err);
 }
 
 static void
@@ -282,13 +263,8 @@ static gboolean
 h_get_node (weftClientServiceIf *iface, weftNodeReport **ret, const weftToken *auth,
             const gchar *node_id, weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .id = node_id, .out = *ret };
-  DISPATCH (do_get_node, &c);
-  return c.error ? rm_rpc_fail (err, c.error) : TRUE;
+  Call c = { .id = node_id, .out = *ret };
+  return serve (iface, auth, do_get_node, &c, err);
 }
 
 static void
@@ -322,13 +298,8 @@ static gboolean
 h_list_queues (weftClientServiceIf *iface, GPtrArray **ret, const weftToken *auth,
                weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .out = *ret };
-  DISPATCH (do_list_queues, &c);
-  return TRUE;
+  Call c = { .out = *ret };
+  return serve (iface, auth, do_list_queues, &c, err);
 }
 
 static void
@@ -360,13 +331,8 @@ static gboolean
 h_get_cluster_metrics (weftClientServiceIf *iface, weftClusterMetrics **ret, const weftToken *auth,
                        weftWeftException **err, GError **error)
 {
-  GError *e = NULL;
-  g_autofree char *user = rm_rpc_auth_client (RPC (iface), auth, &e);
-  if (user == NULL)
-    return rm_rpc_fail (err, e);
-  Call c = { RPC (iface), user, .out = *ret };
-  DISPATCH (do_metrics, &c);
-  return TRUE;
+  Call c = { .out = *ret };
+  return serve (iface, auth, do_metrics, &c, err);
 }
 
 /* Staging: the owner check runs on the main context (the core knows who
@@ -445,7 +411,7 @@ may_fetch (RmRpc *rpc, const weftToken *auth, const char *app_id, GError **error
     return TRUE;
   if (auth && g_strcmp0 (auth->kind, "container") == 0)
     {
-      g_autoptr(WeftToken) t = rm_convert_token_from (auth);
+      g_autoptr(WeftToken) t = weft_rpc_token_from_wire (auth);
       g_auto (GStrv) f = weft_token_check (rpc->secret, t, "container", 6,
                                            g_get_real_time () / 1000, error);
       if (f == NULL)

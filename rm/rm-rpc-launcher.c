@@ -52,9 +52,9 @@ call_start (gpointer client, gpointer data, weftWeftException **ex, GError **err
 {
   StartArgs *a = data;
   weftToken *tok = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  rm_convert_token_to (a->job->token, tok);
+  weft_rpc_token_fill (tok, a->job->token);
   weftStartContainerRequest *req = g_object_new (WEFT_TYPE_START_CONTAINER_REQUEST, NULL);
-  rm_convert_token_to (a->job->token, req->container_token);
+  weft_rpc_token_fill (req->container_token, a->job->token);
   rm_convert_launch_to (a->job->spec, a->job->env, req->launch);
   g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (reqs, req);

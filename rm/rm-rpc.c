@@ -29,49 +29,12 @@ rm_rpc_fail (weftWeftException **ex, GError *error)
   return FALSE;
 }
 
-WeftToken *
-rm_convert_token_from (const weftToken *t)
-{
-  if (t == NULL || t->kind == NULL || *t->kind == '\0')
-    return NULL;
-  g_autoptr(GBytes) ident = g_bytes_new (t->identifier ? t->identifier->data : NULL,
-                                         t->identifier ? t->identifier->len : 0);
-  g_autoptr(GBytes) pw = g_bytes_new (t->password ? t->password->data : NULL,
-                                      t->password ? t->password->len : 0);
-  return weft_token_new (t->kind, ident, t->expiry_ms, pw);
-}
-
-static GByteArray *
-bytes_to_array (GBytes *b)
-{
-  gsize n = 0;
-  const guint8 *d = b ? g_bytes_get_data (b, &n) : NULL;
-  GByteArray *a = g_byte_array_sized_new ((guint) n);
-  if (n)
-    g_byte_array_append (a, d, (guint) n);
-  return a;
-}
-
-void
-rm_convert_token_to (const WeftToken *t, weftToken *out)
-{
-  g_free (out->kind);
-  out->kind = g_strdup (t ? t->kind : "");
-  if (out->identifier)
-    g_byte_array_unref (out->identifier);
-  out->identifier = bytes_to_array (t ? t->identifier : NULL);
-  out->expiry_ms = t ? t->expiry_ms : 0;
-  if (out->password)
-    g_byte_array_unref (out->password);
-  out->password = bytes_to_array (t ? t->password : NULL);
-}
-
 /* With security off, an identity is still read from the token's
  * identifier when there is one (unsigned, so only informative). */
 static GStrv
 check_token (RmRpc *rpc, const weftToken *auth, const char *kind, GError **error)
 {
-  g_autoptr(WeftToken) t = rm_convert_token_from (auth);
+  g_autoptr(WeftToken) t = weft_rpc_token_from_wire (auth);
   if (rpc->security)
     return weft_token_check (rpc->secret, t, kind, 2, g_get_real_time () / 1000, error);
   if (t != NULL && g_strcmp0 (t->kind, kind) == 0)
@@ -106,7 +69,7 @@ rm_rpc_auth_am (RmRpc *rpc, const weftToken *auth, GError **error)
   GError *local = NULL;
   /* AM tokens are always signed (the RM has a secret even with security
    * off): they are how an AM proves which attempt it is. */
-  g_autoptr(WeftToken) t = rm_convert_token_from (auth);
+  g_autoptr(WeftToken) t = weft_rpc_token_from_wire (auth);
   g_auto (GStrv) f = weft_token_check (rpc->secret, t, "am", 2, g_get_real_time () / 1000, &local);
   if (f != NULL)
     return g_strdup (f[1]);
@@ -244,7 +207,7 @@ rm_convert_container_to (const RmContainer *c)
                                    "node_http_address", c->node_http_address,
                                    "priority", (gint) c->priority, NULL);
   rm_convert_resource_to (c->resource, w->resource);
-  rm_convert_token_to (c->token, w->container_token);
+  weft_rpc_token_fill (w->container_token, c->token);
   return w;
 }
 

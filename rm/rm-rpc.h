@@ -8,6 +8,7 @@
 #include <thrift/c_glib/processor/thrift_processor.h>
 
 #include "rm-core.h"
+#include "weft-rpc-token.h"
 #include "weft_am_types.h"
 #include "weft_client_types.h"
 #include "weft_common_types.h"
@@ -40,8 +41,6 @@ char *rm_rpc_auth_am (RmRpc *rpc, const weftToken *auth, GError **error);
 gboolean rm_rpc_auth_node (RmRpc *rpc, const weftToken *auth, const char *node_id, GError **error);
 
 /* Converters (main thread, or any thread for pure ones). */
-WeftToken *rm_convert_token_from (const weftToken *t);
-void rm_convert_token_to (const WeftToken *t, weftToken *out);
 RmResource rm_convert_resource_from (const weftResource *r);
 void rm_convert_resource_to (RmResource r, weftResource *out);
 RmLaunchSpec *rm_convert_launch_from (const weftLaunchSpec *spec);

@@ -1,6 +1,8 @@
 /* rm-staging: staged files. See rm-staging.h. */
 #include "rm-staging.h"
 
+#include "weft-fs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -254,17 +256,8 @@ rm_staging_remove_app (RmStaging *s, const char *app)
     return;
   g_autofree char *app_dir = g_build_filename (s->dir, app, NULL);
   g_mutex_lock (&s->lock);
-  GDir *d = g_dir_open (app_dir, 0, NULL);
-  if (d != NULL)
-    {
-      const char *n;
-      while ((n = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *p = g_build_filename (app_dir, n, NULL);
-          unlink (p);
-        }
-      g_dir_close (d);
-      rmdir (app_dir);
-    }
+  g_autoptr(GError) error = NULL;
+  if (!weft_fs_remove_tree (app_dir, &error))
+    g_warning ("staged files of %s: %s", app, error->message);
   g_mutex_unlock (&s->lock);
 }

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "weft-fs.h"
+#include "weft-rpc-token.h"
 #include "weft_application_master_service.h"
 #include "weft_client_service.h"
 #include "weft_container_manager.h"
@@ -198,13 +200,7 @@ cluster_start (guint n_nms, const char *const *extra_conf)
   /* Wait until every node is RUNNING. */
   g_autoptr(WeftRpcClient) client = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  weftToken *auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  auth->kind = g_strdup (tok->kind);
-  gsize n;
-  const guint8 *d = g_bytes_get_data (tok->identifier, &n);
-  auth->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  d = g_bytes_get_data (tok->password, &n);
-  auth->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
+  weftToken *auth = weft_rpc_token_to_wire (tok);
   guint running = 0;
   for (int tries = 0; tries < 500 && running < n_nms; tries++)
     {
@@ -267,13 +263,6 @@ cluster_pids_matching (const char *needle)
   return pids;
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", path);
-  if (system (cmd) != 0)
-    g_warning ("could not remove %s", path);
-}
 
 void
 cluster_free (Cluster *c)
@@ -300,7 +289,7 @@ cluster_free (Cluster *c)
       bad++;
     }
   if (g_getenv ("WEFT_KEEP_TEST_DIR") == NULL && bad == 0)
-    rm_rf (c->dir);
+    weft_fs_remove_tree (c->dir, NULL);
   else
     g_printerr ("cluster folder kept: %s\n", c->dir);
   for (guint i = 0; i < c->n_nms; i++)
@@ -312,19 +301,6 @@ cluster_free (Cluster *c)
   g_assert_cmpint (bad, ==, 0);
 }
 
-static weftToken *
-token_to_wire (const WeftToken *t)
-{
-  weftToken *w = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  w->kind = g_strdup (t->kind);
-  gsize n;
-  const guint8 *d = g_bytes_get_data (t->identifier, &n);
-  w->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  d = g_bytes_get_data (t->password, &n);
-  w->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  w->expiry_ms = t->expiry_ms;
-  return w;
-}
 
 typedef struct { weftToken *auth; gpointer req; gpointer out; } AmArgs;
 
@@ -363,7 +339,7 @@ cluster_am_register (gboolean finish)
   g_autofree char *host = g_strndup (addr, (gsize) (colon - addr));
   g_autoptr(WeftRpcClient) rm = weft_rpc_client_new (host, (guint16) atoi (colon + 1),
                                                      WEFT_TYPE_APPLICATION_MASTER_SERVICE_CLIENT, &opts);
-  g_autoptr(GObject) auth = G_OBJECT (token_to_wire (t));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (t));
   g_autoptr(GObject) req = g_object_new (WEFT_TYPE_REGISTER_AM_REQUEST, "host", "127.0.0.1", NULL);
   AmArgs a = { WEFT_TOKEN (auth), req, g_object_new (WEFT_TYPE_REGISTER_AM_RESPONSE, NULL) };
   gboolean ok = weft_rpc_client_call (rm, "register_am", WEFT_RPC_ONCE, am_register, &a, &error);

@@ -5,25 +5,11 @@
 #include <unistd.h>
 
 #include "cluster-harness.h"
+#include "weft-rpc-token.h"
 #include "weft-rpc.h"
 #include "weft_client_service.h"
 #include "weft_container_manager.h"
 
-static weftToken *
-to_wire (const WeftToken *t)
-{
-  weftToken *w = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  if (t == NULL)
-    return w;
-  w->kind = g_strdup (t->kind);
-  gsize n;
-  const guint8 *d = g_bytes_get_data (t->identifier, &n);
-  w->identifier = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  d = g_bytes_get_data (t->password, &n);
-  w->password = g_byte_array_append (g_byte_array_new (), d, (guint) n);
-  w->expiry_ms = t->expiry_ms;
-  return w;
-}
 
 /* ---- typed calls ---- */
 
@@ -183,7 +169,7 @@ test_nodes_register (void)
   g_autoptr(Cluster) c = cluster_start (2, NULL);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   g_autoptr(GPtrArray) nodes = list_nodes (rm, WEFT_TOKEN (auth));
   g_assert_cmpuint (nodes->len, ==, 2);
   for (guint i = 0; i < nodes->len; i++)
@@ -214,7 +200,7 @@ test_unauthenticated (void)
   g_autoptr(WeftSecret) other = weft_secret_new_random (&e2);
   g_autoptr(GBytes) ident = weft_token_identifier_new ("1", g_get_user_name (), NULL);
   g_autoptr(WeftToken) forged = weft_token_sign (other, "client", ident, 0);
-  g_autoptr(GObject) fauth = G_OBJECT (to_wire (forged));
+  g_autoptr(GObject) fauth = G_OBJECT (weft_rpc_token_to_wire (forged));
   Args b = { WEFT_TOKEN (fauth), .list = g_ptr_array_new_with_free_func (g_object_unref) };
   g_assert_false (weft_rpc_client_call (rm, "list_nodes", WEFT_RPC_IDEMPOTENT, c_list_nodes, &b, &e2));
   g_assert_error (e2, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_UNAUTHENTICATED);
@@ -226,10 +212,10 @@ static weftStartContainersResponse *
 start_with (Cluster *c, guint i, const WeftToken *token, const char *cmd)
 {
   g_autoptr(WeftRpcClient) nm = cluster_nm_client (c, i);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (token));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (token));
   weftStartContainerRequest *req = g_object_new (WEFT_TYPE_START_CONTAINER_REQUEST, NULL);
   g_object_unref (req->container_token);
-  req->container_token = to_wire (token);
+  req->container_token = weft_rpc_token_to_wire (token);
   g_ptr_array_add (req->launch->argv, g_strdup ("/bin/sh"));
   g_ptr_array_add (req->launch->argv, g_strdup ("-c"));
   g_ptr_array_add (req->launch->argv, g_strdup (cmd));
@@ -280,7 +266,7 @@ test_container_tokens (void)
   g_assert_cmpuint (r->started->len, ==, 1);
   g_object_unref (r);
   g_autoptr(WeftRpcClient) nm = cluster_nm_client (c, 0);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (good));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (good));
   gboolean seen = FALSE;
   for (int i = 0; i < 200 && !seen; i++)
     {
@@ -352,7 +338,7 @@ test_memory_quota (void)
   g_autoptr(Cluster) c = cluster_start (1, NULL);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   /* The AM container itself goes past its 64 MiB: tail must hold all of a
    * newline-free stream. */
   g_autofree char *id = submit_sized (rm, WEFT_TOKEN (auth), "head -c 400000000 /dev/zero | tail",
@@ -414,7 +400,7 @@ test_cpu_quota (void)
   g_autoptr(Cluster) c = cluster_start (1, NULL);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   g_autofree char *marker = g_strdup_printf ("spin%u", g_random_int_range (100000, 999999));
   g_autofree char *cmd = g_strdup_printf ("%s() { while :; do :; done; }; %s & %s & %s & %s & wait",
                                           marker, marker, marker, marker, marker);
@@ -477,7 +463,7 @@ test_app_kill (void)
   g_autoptr(Cluster) c = cluster_start (2, NULL);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   /* A unique number in the command line finds the container's processes. */
   g_autofree char *marker = g_strdup_printf ("%u.%u", g_random_int_range (100, 999),
                                              g_random_int_range (1000, 9999));
@@ -510,7 +496,7 @@ test_node_lost (void)
   g_autoptr(Cluster) c = cluster_start (2, NULL);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   g_autofree char *marker = g_strdup_printf ("%u.%u", g_random_int_range (100, 999),
                                              g_random_int_range (1000, 9999));
   g_autofree char *cmd = g_strdup_printf ("exec sleep %s", marker);
@@ -600,7 +586,7 @@ test_staging (void)
   g_autoptr(Cluster) c = cluster_start (1, NULL);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   g_autoptr(GError) error = NULL;
   Args n = { WEFT_TOKEN (auth), g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL) };
   g_assert_true (weft_rpc_client_call (rm, "new_application", WEFT_RPC_ONCE, c_new_app, &n, &error));
@@ -621,7 +607,7 @@ test_staging (void)
   g_clear_error (&error);
   g_autoptr(GBytes) mid = weft_token_identifier_new ("1", "mallory", NULL);
   g_autoptr(WeftToken) mtok = weft_token_sign (c->secret, "client", mid, 0);
-  g_autoptr(GObject) mauth = G_OBJECT (to_wire (mtok));
+  g_autoptr(GObject) mauth = G_OBJECT (weft_rpc_token_to_wire (mtok));
   g_assert_false (stage (rm, WEFT_TOKEN (mauth), id, "x.sh", 0, part2, &error));
   g_assert_error (error, WEFT_REMOTE_ERROR, WEFT_ERROR_CODE_PERMISSION_DENIED);
   g_clear_error (&error);
@@ -687,7 +673,7 @@ test_am_expiry (void)
   g_autoptr(Cluster) c = cluster_start (1, conf);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   /* An AM that registers, then never calls allocate again. */
   g_autofree char *marker = g_strdup_printf ("hang%u", g_random_int_range (100000, 999999));
   g_autofree char *cmd = g_strdup_printf ("exec %s --register-and-hang %s", self_exe, marker);
@@ -720,7 +706,7 @@ test_ask_too_large (void)
   g_autoptr(Cluster) c = cluster_start (2, NULL);
   g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
   g_autoptr(WeftToken) tok = cluster_client_token (c);
-  g_autoptr(GObject) auth = G_OBJECT (to_wire (tok));
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
   g_autoptr(GError) error = NULL;
   Args a = { WEFT_TOKEN (auth), g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL) };
   g_assert_true (weft_rpc_client_call (rm, "new_application", WEFT_RPC_ONCE, c_new_app, &a, &error));
