@@ -439,7 +439,8 @@ weft_column_equal (const WeftColumn *a, const WeftColumn *b)
             const char *sa = weft_column_get_string (a, i, &la);
             const char *sb = weft_column_get_string (b, i, &lb);
 
-            if (la != lb || memcmp (sa, sb, la) != 0)
+            /* An all-empty string column may have no data buffer at all. */
+            if (la != lb || (la > 0 && memcmp (sa, sb, la) != 0))
               return FALSE;
           }
           break;

@@ -1,0 +1,92 @@
+/* weft.h: libweft's DataFrame API. A program using it is a driver: it
+ * builds lazy DataFrames (each transformation checks its columns and types
+ * at once, nothing runs), and an action (count, collect, show, write_csv,
+ * explain) optimizes the plan and runs it on the session's executors:
+ * threads for local[N]. Errors come back as GErrors (WEFT_ENGINE_ERROR)
+ * that say what was wrong. Expressions are built with weft-expr.h
+ * (weft_expr_col ("age"), weft_expr_lit_int64 (30), weft_expr_binary ...). */
+#pragma once
+
+#include <glib.h>
+
+#include "weft-batch.h"
+#include "weft-expr.h"
+#include "weft-plan.h"
+
+G_BEGIN_DECLS
+
+typedef struct _WeftSession WeftSession;
+typedef struct _WeftDataFrame WeftDataFrame;
+
+/**
+ * weft_session_new:
+ * @master: (nullable) "local", "local[N]" or "local[*]"; NULL: $WEFT_MASTER, else "local[*]"
+ * Returns: (transfer full) (nullable) a session, or NULL with @error (a bad master).
+ */
+WeftSession *weft_session_new (const char *app_name, const char *master, GError **error);
+void weft_session_free (WeftSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftSession, weft_session_free)
+/** weft_session_get_parallelism: executor threads (the N of local[N]). */
+guint weft_session_get_parallelism (WeftSession *session);
+
+/**
+ * weft_read_csv:
+ * @path: a file, a folder (its visible files) or a glob
+ * @options: (nullable) (array zero-terminated=1): Spark's option names and values in pairs,
+ *   e.g. { "header", "true", "inferSchema", "true", NULL }
+ */
+WeftDataFrame *weft_read_csv (WeftSession *session, const char *path, const char *const *options,
+                              GError **error);
+
+/** weft_create_dataframe: rows built in C (@rows transfer full), cut into the session's parallelism. */
+WeftDataFrame *weft_create_dataframe (WeftSession *session, WeftBatch *rows);
+
+WeftDataFrame *weft_df_ref (WeftDataFrame *df);
+void weft_df_unref (WeftDataFrame *df);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftDataFrame, weft_df_unref)
+/** weft_df_get_schema: (transfer none) the columns, as resolved. */
+WeftSchema *weft_df_get_schema (WeftDataFrame *df);
+
+/* Transformations: lazy; each returns a new DataFrame or NULL with @error. Expressions are
+ * borrowed (transfer none). */
+WeftDataFrame *weft_df_filter (WeftDataFrame *df, const WeftExpr *condition, GError **error);
+WeftDataFrame *weft_df_select (WeftDataFrame *df, WeftExpr *const *exprs, guint n, GError **error);
+/** weft_df_select_cols: by column names, NULL-terminated. */
+WeftDataFrame *weft_df_select_cols (WeftDataFrame *df, GError **error, const char *first, ...)
+  G_GNUC_NULL_TERMINATED;
+/** weft_df_with_column: adds @name = @expr, or replaces the column of that name. */
+WeftDataFrame *weft_df_with_column (WeftDataFrame *df, const char *name, const WeftExpr *expr,
+                                    GError **error);
+WeftDataFrame *weft_df_group_by_agg (WeftDataFrame *df, WeftExpr *const *keys, guint n_keys,
+                                     const WeftPlanAggSpec *aggs, guint n_aggs, GError **error);
+/** weft_df_group_by_count: groupBy(keys).count(): the keys and a "count" column. */
+WeftDataFrame *weft_df_group_by_count (WeftDataFrame *df, WeftExpr *const *keys, guint n_keys,
+                                       GError **error);
+WeftDataFrame *weft_df_order_by (WeftDataFrame *df, const WeftPlanSortKey *keys, guint n,
+                                 GError **error);
+WeftDataFrame *weft_df_limit (WeftDataFrame *df, gint64 n);
+WeftDataFrame *weft_df_coalesce (WeftDataFrame *df, guint n);
+WeftDataFrame *weft_df_repartition (WeftDataFrame *df, guint n);
+
+/* Actions: run the plan. */
+/** weft_df_count: Returns: the rows, or -1 with @error. */
+gint64 weft_df_count (WeftDataFrame *df, GError **error);
+/** weft_df_collect: Returns: (transfer full) every row, in one batch, in partition order. */
+WeftBatch *weft_df_collect (WeftDataFrame *df, GError **error);
+/** weft_df_show_string: Returns: (transfer full) Spark's show(n, truncate) table. */
+char *weft_df_show_string (WeftDataFrame *df, int n, int truncate, GError **error);
+/** weft_df_show: prints weft_df_show_string() to stdout. */
+gboolean weft_df_show (WeftDataFrame *df, int n, int truncate, GError **error);
+/**
+ * weft_df_write_csv:
+ * @mode: "error" (default), "overwrite", "append" or "ignore"
+ * @options: (nullable) Spark's writer options in pairs ("header", "true", ...)
+ * One part-NNNNN-<uuid>.csv per partition and _SUCCESS, committed by rename:
+ * a failed job leaves no partial output.
+ */
+gboolean weft_df_write_csv (WeftDataFrame *df, const char *path, const char *mode,
+                            const char *const *options, GError **error);
+/** weft_df_explain: (transfer full) the logical and optimized plans (and the parsed one if @extended). */
+char *weft_df_explain (WeftDataFrame *df, gboolean extended, GError **error);
+
+G_END_DECLS

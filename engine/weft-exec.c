@@ -1,0 +1,927 @@
+/* weft-exec: local execution of a plan. See weft-exec.h. */
+#include "weft-exec.h"
+
+#include <string.h>
+
+#include "weft-csv.h"
+#include "weft-engine-error.h"
+#include "weft-expr-eval.h"
+#include "weft-hash.h"
+#include "weft-sort.h"
+
+struct _WeftExec {
+  guint threads;
+  gsize task_memory;
+  guint shuffle_partitions;
+};
+
+/* What a run knows of each node: its partitions, and for an exchange the
+ * materialized input, one list of batches per output partition. */
+typedef struct {
+  guint n;
+  GPtrArray *splits;    /* CSV_SCAN: WeftCsvSplit* */
+  GPtrArray *buckets;   /* exchanges: GPtrArray* of WeftBatch* per partition */
+  WeftSchema *agg_input; /* AGGREGATE: schema of the rows the partial agg reads */
+} NodeState;
+
+typedef struct {
+  WeftExec *ex;
+  GHashTable *states;   /* WeftPlan* -> NodeState* */
+} Run;
+
+static void
+node_state_free (NodeState *s)
+{
+  if (s->splits)
+    g_ptr_array_unref (s->splits);
+  if (s->buckets)
+    g_ptr_array_unref (s->buckets);
+  if (s->agg_input)
+    weft_schema_unref (s->agg_input);
+  g_free (s);
+}
+
+static NodeState *
+state_of (Run *run, const WeftPlan *p)
+{
+  return g_hash_table_lookup (run->states, p);
+}
+
+/* ---- iterators ---- */
+
+typedef struct Iter Iter;
+struct Iter {
+  gboolean (*next) (Iter *it, WeftBatch **out, GError **error);
+  void (*free) (Iter *it);
+};
+
+static void
+iter_free (Iter *it)
+{
+  if (it)
+    it->free (it);
+}
+
+static Iter *open_partition (Run *run, WeftPlan *p, guint part, GError **error);
+
+/* CSV scan of one split, the pushed filter applied while parsing. */
+typedef struct {
+  Iter base;
+  WeftCsvScan *scan;
+  WeftExpr *pred;       /* over the predicate batch's columns */
+  GArray *pred_cols;
+} ScanIter;
+
+static gboolean
+scan_predicate (const WeftBatch *batch, WeftSelection *selection, gpointer data, GError **error)
+{
+  ScanIter *s = data;
+  g_autoptr(WeftSelection) sel = weft_expr_eval_filter (s->pred, batch, error);
+  if (sel == NULL)
+    return FALSE;
+  for (gsize i = 0; i < sel->n; i++)
+    weft_selection_add (selection, sel->rows[i]);
+  return TRUE;
+}
+
+static gboolean
+scan_next (Iter *it, WeftBatch **out, GError **error)
+{
+  return weft_csv_scan_next (((ScanIter *) it)->scan, out, error);
+}
+
+static void
+scan_free (Iter *it)
+{
+  ScanIter *s = (ScanIter *) it;
+  if (s->scan)
+    weft_csv_scan_free (s->scan);
+  if (s->pred)
+    weft_expr_unref (s->pred);
+  if (s->pred_cols)
+    g_array_unref (s->pred_cols);
+  g_free (s);
+}
+
+static Iter *
+open_scan (Run *run, WeftPlan *p, guint part, GError **error)
+{
+  ScanIter *s = g_new0 (ScanIter, 1);
+  s->base = (Iter) { scan_next, scan_free };
+  NodeState *st = state_of (run, p);
+  if (part >= st->splits->len)
+    {
+      /* An input of no files or no bytes: an empty partition. */
+      s->base.next = NULL;
+    }
+  WeftCsvPredicate pred = { 0 };
+  if (p->pushed)
+    {
+      s->pred_cols = g_array_new (FALSE, FALSE, sizeof (guint));
+      weft_expr_columns (p->pushed, s->pred_cols);
+      guint width = weft_schema_get_n_fields (p->file_schema);
+      g_autofree int *map = g_new (int, width);
+      for (guint i = 0; i < width; i++)
+        map[i] = -1;
+      for (guint i = 0; i < s->pred_cols->len; i++)
+        map[g_array_index (s->pred_cols, guint, i)] = (int) i;
+      s->pred = weft_expr_remap (p->pushed, map);
+      pred = (WeftCsvPredicate) { (const guint *) s->pred_cols->data, s->pred_cols->len,
+                                  scan_predicate, s };
+    }
+  if (part < st->splits->len)
+    {
+      s->scan = weft_csv_scan_new (p->csv, p->file_schema, st->splits->pdata[part], p->projection,
+                                   p->n_projection, p->pushed ? &pred : NULL, error);
+      if (s->scan == NULL)
+        {
+          scan_free (&s->base);
+          return NULL;
+        }
+    }
+  return &s->base;
+}
+
+/* A list of batches (a bucket, or slices of in-memory rows). */
+typedef struct {
+  Iter base;
+  GPtrArray *batches;   /* WeftBatch* (borrowed or owned) */
+  guint i;
+  gboolean owned;
+} ListIter;
+
+static gboolean
+list_next (Iter *it, WeftBatch **out, GError **error)
+{
+  ListIter *l = (ListIter *) it;
+  *out = NULL;
+  while (l->i < l->batches->len)
+    {
+      WeftBatch *b = l->batches->pdata[l->i++];
+      if (l->owned)
+        {
+          l->batches->pdata[l->i - 1] = NULL;
+          *out = b;
+        }
+      else
+        *out = weft_batch_slice (b, 0, b->n_rows);
+      return TRUE;
+    }
+  return TRUE;
+}
+
+static void
+list_free (Iter *it)
+{
+  ListIter *l = (ListIter *) it;
+  g_ptr_array_unref (l->batches);
+  g_free (l);
+}
+
+static Iter *
+list_iter (GPtrArray *batches, gboolean owned)
+{
+  ListIter *l = g_new0 (ListIter, 1);
+  l->base = (Iter) { list_next, list_free };
+  l->batches = batches;
+  l->owned = owned;
+  return &l->base;
+}
+
+/* Filter and project over a child stream. */
+typedef struct {
+  Iter base;
+  Iter *child;
+  WeftPlan *p;
+} MapIter;
+
+static gboolean
+filter_next (Iter *it, WeftBatch **out, GError **error)
+{
+  MapIter *m = (MapIter *) it;
+  for (;;)
+    {
+      g_autoptr(WeftBatch) in = NULL;
+      if (!m->child->next || !m->child->next (m->child, &in, error))
+        return m->child->next == NULL ? (*out = NULL, TRUE) : FALSE;
+      if (in == NULL)
+        {
+          *out = NULL;
+          return TRUE;
+        }
+      g_autoptr(WeftSelection) sel = weft_expr_eval_filter (m->p->predicate, in, error);
+      if (sel == NULL)
+        return FALSE;
+      if (sel->n == 0)
+        continue;
+      *out = sel->n == in->n_rows ? g_steal_pointer (&in) : weft_batch_take (in, sel);
+      return TRUE;
+    }
+}
+
+static gboolean
+project_next (Iter *it, WeftBatch **out, GError **error)
+{
+  MapIter *m = (MapIter *) it;
+  g_autoptr(WeftBatch) in = NULL;
+  if (!m->child->next)
+    return (*out = NULL, TRUE);
+  if (!m->child->next (m->child, &in, error))
+    return FALSE;
+  if (in == NULL)
+    {
+      *out = NULL;
+      return TRUE;
+    }
+  guint n = m->p->exprs->len;
+  g_autofree WeftColumn **cols = g_new0 (WeftColumn *, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      cols[i] = weft_expr_eval (m->p->exprs->pdata[i], in, error);
+      if (cols[i] == NULL)
+        {
+          for (guint k = 0; k < i; k++)
+            weft_column_unref (cols[k]);
+          return FALSE;
+        }
+    }
+  *out = weft_batch_new (m->p->schema, cols, in->n_rows);
+  return TRUE;
+}
+
+static void
+map_free (Iter *it)
+{
+  MapIter *m = (MapIter *) it;
+  iter_free (m->child);
+  g_free (m);
+}
+
+static Iter *
+map_iter (Run *run, WeftPlan *p, guint part, gboolean (*next) (Iter *, WeftBatch **, GError **),
+          GError **error)
+{
+  Iter *child = open_partition (run, p->child, part, error);
+  if (child == NULL)
+    return NULL;
+  MapIter *m = g_new0 (MapIter, 1);
+  m->base = (Iter) { next, map_free };
+  m->child = child;
+  m->p = p;
+  return &m->base;
+}
+
+/* Partitions [first, last) of the child, one after another (coalesce). */
+typedef struct {
+  Iter base;
+  Run *run;
+  WeftPlan *child_plan;
+  guint next_part, last;
+  Iter *cur;
+} ChainIter;
+
+static gboolean
+chain_next (Iter *it, WeftBatch **out, GError **error)
+{
+  ChainIter *c = (ChainIter *) it;
+  for (;;)
+    {
+      if (c->cur == NULL)
+        {
+          if (c->next_part >= c->last)
+            {
+              *out = NULL;
+              return TRUE;
+            }
+          c->cur = open_partition (c->run, c->child_plan, c->next_part++, error);
+          if (c->cur == NULL)
+            return FALSE;
+        }
+      if (c->cur->next == NULL)
+        {
+          g_clear_pointer (&c->cur, iter_free);
+          continue;
+        }
+      if (!c->cur->next (c->cur, out, error))
+        return FALSE;
+      if (*out != NULL)
+        return TRUE;
+      g_clear_pointer (&c->cur, iter_free);
+    }
+}
+
+static void
+chain_free (Iter *it)
+{
+  ChainIter *c = (ChainIter *) it;
+  iter_free (c->cur);
+  g_free (c);
+}
+
+/* Final aggregation of one partition's partial states. */
+typedef struct {
+  Iter base;
+  WeftHashAgg *agg;
+} AggIter;
+
+static gboolean
+agg_next (Iter *it, WeftBatch **out, GError **error)
+{
+  return weft_hash_agg_next (((AggIter *) it)->agg, out, error);
+}
+
+static void
+agg_free (Iter *it)
+{
+  weft_hash_agg_free (((AggIter *) it)->agg);
+  g_free (it);
+}
+
+/* Sorted output of everything below (one partition). */
+typedef struct {
+  Iter base;
+  WeftSort *sort;
+  guint *keep;      /* the plan's columns (the sort keys were appended after them) */
+  guint n_keep;
+} SortIter;
+
+static gboolean
+sort_next (Iter *it, WeftBatch **out, GError **error)
+{
+  SortIter *s = (SortIter *) it;
+  g_autoptr(WeftBatch) b = NULL;
+  if (!weft_sort_next (s->sort, &b, error))
+    return FALSE;
+  *out = b ? weft_batch_project (b, s->keep, s->n_keep) : NULL;
+  return TRUE;
+}
+
+static void
+sort_free (Iter *it)
+{
+  SortIter *s = (SortIter *) it;
+  weft_sort_free (s->sort);
+  g_free (s->keep);
+  g_free (s);
+}
+
+/* ---- the aggregation's input rows: keys, then each aggregate's input ---- */
+
+static WeftSchema *
+agg_input_schema (const WeftPlan *p)
+{
+  WeftSchema *s = weft_schema_new ();
+  for (guint i = 0; i < p->exprs->len; i++)
+    {
+      const WeftField *f = weft_schema_get_field (p->schema, i);
+      weft_schema_add_field (s, f->name, f->type, f->nullable);
+    }
+  for (guint i = 0; i < p->aggs->len; i++)
+    {
+      const WeftPlanAgg *a = p->aggs->pdata[i];
+      g_autofree char *name = g_strdup_printf ("_agg%u", i);
+      if (a->input)
+        weft_schema_add_field (s, name, weft_expr_get_type (a->input), TRUE);
+      else
+        weft_schema_add_field (s, name, WEFT_DATA_TYPE_INT64, TRUE);
+    }
+  return s;
+}
+
+static WeftBatch *
+agg_input_batch (const WeftPlan *p, WeftSchema *schema, const WeftBatch *in, GError **error)
+{
+  guint nk = p->exprs->len, na = p->aggs->len;
+  g_autofree WeftColumn **cols = g_new0 (WeftColumn *, nk + na + 1);
+  for (guint i = 0; i < nk + na; i++)
+    {
+      const WeftExpr *e = i < nk ? p->exprs->pdata[i] : ((WeftPlanAgg *) p->aggs->pdata[i - nk])->input;
+      if (e == NULL)
+        {
+          /* count(*) reads no column: a column of zeros stands in. */
+          g_autoptr(WeftExpr) zero = weft_expr_lit_int64 (0);
+          g_autoptr(WeftSchema) none = weft_schema_new ();
+          g_autoptr(WeftExpr) rz = weft_expr_resolve (zero, none, error);
+          cols[i] = rz ? weft_expr_eval (rz, in, error) : NULL;
+        }
+      else
+        cols[i] = weft_expr_eval (e, in, error);
+      if (cols[i] == NULL)
+        {
+          for (guint k = 0; k < i; k++)
+            weft_column_unref (cols[k]);
+          return NULL;
+        }
+    }
+  return weft_batch_new (schema, cols, in->n_rows);
+}
+
+static WeftAggSpec *
+agg_specs (const WeftPlan *p)
+{
+  guint nk = p->exprs->len;
+  WeftAggSpec *specs = g_new0 (WeftAggSpec, MAX (p->aggs->len, 1));
+  for (guint i = 0; i < p->aggs->len; i++)
+    {
+      const WeftPlanAgg *a = p->aggs->pdata[i];
+      specs[i] = (WeftAggSpec) { a->func, nk + i, a->name };
+    }
+  return specs;
+}
+
+static guint *
+key_indices (guint n)
+{
+  guint *k = g_new (guint, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    k[i] = i;
+  return k;
+}
+
+/* ---- opening a partition ---- */
+
+static Iter *
+open_partition (Run *run, WeftPlan *p, guint part, GError **error)
+{
+  NodeState *st = state_of (run, p);
+  switch (p->kind)
+    {
+    case WEFT_PLAN_CSV_SCAN:
+      return open_scan (run, p, part, error);
+    case WEFT_PLAN_ROWS:
+      {
+        GPtrArray *one = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_batch_free);
+        gsize n = p->rows->n_rows, from = n * part / st->n, to = n * (part + 1) / st->n;
+        if (to > from)
+          g_ptr_array_add (one, weft_batch_slice (p->rows, from, to - from));
+        return list_iter (one, TRUE);
+      }
+    case WEFT_PLAN_FILTER:
+      return map_iter (run, p, part, filter_next, error);
+    case WEFT_PLAN_PROJECT:
+      return map_iter (run, p, part, project_next, error);
+    case WEFT_PLAN_COALESCE:
+      {
+        guint cn = state_of (run, p->child)->n;
+        ChainIter *c = g_new0 (ChainIter, 1);
+        c->base = (Iter) { chain_next, chain_free };
+        c->run = run;
+        c->child_plan = p->child;
+        c->next_part = cn * part / st->n;
+        c->last = cn * (part + 1) / st->n;
+        return &c->base;
+      }
+    case WEFT_PLAN_REPARTITION:
+    case WEFT_PLAN_LIMIT:
+      return list_iter (g_ptr_array_ref (st->buckets->pdata[part]), FALSE);
+    case WEFT_PLAN_AGGREGATE:
+      {
+        g_autofree WeftAggSpec *specs = agg_specs (p);
+        g_autofree guint *keys = key_indices (p->exprs->len);
+        WeftHashAgg *agg = weft_hash_agg_new (WEFT_AGG_MODE_FINAL, st->agg_input, keys, p->exprs->len,
+                                              specs, p->aggs->len, run->ex->task_memory, NULL, error);
+        if (agg == NULL)
+          return NULL;
+        GPtrArray *bucket = st->buckets->pdata[part];
+        for (guint i = 0; i < bucket->len; i++)
+          if (!weft_hash_agg_push (agg, bucket->pdata[i], error))
+            {
+              weft_hash_agg_free (agg);
+              return NULL;
+            }
+        if (!weft_hash_agg_finish (agg, error))
+          {
+            weft_hash_agg_free (agg);
+            return NULL;
+          }
+        AggIter *a = g_new0 (AggIter, 1);
+        a->base = (Iter) { agg_next, agg_free };
+        a->agg = agg;
+        return &a->base;
+      }
+    case WEFT_PLAN_SORT:
+      {
+        guint width = weft_schema_get_n_fields (p->schema), nk = p->sort_keys->len;
+        GPtrArray *bucket = st->buckets->pdata[0];
+        g_autoptr(WeftSchema) ext = NULL;
+        if (bucket->len > 0)
+          ext = weft_schema_ref (((WeftBatch *) bucket->pdata[0])->schema);
+        else
+          {
+            ext = weft_schema_new ();
+            for (guint i = 0; i < width; i++)
+              {
+                const WeftField *f = weft_schema_get_field (p->schema, i);
+                weft_schema_add_field (ext, f->name, f->type, f->nullable);
+              }
+            for (guint k = 0; k < nk; k++)
+              {
+                const WeftPlanSortKey *sk = &g_array_index (p->sort_keys, WeftPlanSortKey, k);
+                g_autofree char *name = g_strdup_printf ("_key%u", k);
+                weft_schema_add_field (ext, name, weft_expr_get_type (sk->expr), TRUE);
+              }
+          }
+        g_autofree WeftSortKey *keys = g_new (WeftSortKey, MAX (nk, 1));
+        for (guint k = 0; k < nk; k++)
+          {
+            const WeftPlanSortKey *sk = &g_array_index (p->sort_keys, WeftPlanSortKey, k);
+            keys[k] = (WeftSortKey) { width + k, sk->descending, sk->nulls_first };
+          }
+        WeftSort *sort = weft_sort_new (ext, keys, nk, -1, run->ex->task_memory, NULL, error);
+        if (sort == NULL)
+          return NULL;
+        for (guint i = 0; i < bucket->len; i++)
+          if (!weft_sort_push (sort, bucket->pdata[i], error))
+            {
+              weft_sort_free (sort);
+              return NULL;
+            }
+        if (!weft_sort_finish (sort, error))
+          {
+            weft_sort_free (sort);
+            return NULL;
+          }
+        SortIter *s = g_new0 (SortIter, 1);
+        s->base = (Iter) { sort_next, sort_free };
+        s->sort = sort;
+        s->keep = key_indices (width);
+        s->n_keep = width;
+        return &s->base;
+      }
+    }
+  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA, "unknown plan node");
+  return NULL;
+}
+
+/* ---- tasks: the partitions of a stage, run in parallel ---- */
+
+typedef gboolean (*TaskFunc) (Run *run, guint part, gpointer data, GError **error);
+
+typedef struct {
+  Run *run;
+  TaskFunc func;
+  gpointer data;
+  GMutex lock;
+  GCond done;
+  guint remaining;
+  GError *error;
+} Tasks;
+
+static void
+task_thread (gpointer item, gpointer pool_data)
+{
+  Tasks *t = pool_data;
+  guint part = GPOINTER_TO_UINT (item) - 1;
+  GError *error = NULL;
+  gboolean failed;
+  g_mutex_lock (&t->lock);
+  failed = t->error != NULL;
+  g_mutex_unlock (&t->lock);
+  /* Once a task failed the job fails: the others need not run. */
+  if (!failed && !t->func (t->run, part, t->data, &error))
+    {
+      g_mutex_lock (&t->lock);
+      if (t->error == NULL)
+        t->error = error;
+      else
+        g_error_free (error);
+      g_mutex_unlock (&t->lock);
+    }
+  g_mutex_lock (&t->lock);
+  if (--t->remaining == 0)
+    g_cond_signal (&t->done);
+  g_mutex_unlock (&t->lock);
+}
+
+static gboolean
+run_tasks (Run *run, guint n, TaskFunc func, gpointer data, GError **error)
+{
+  if (n == 0)
+    return TRUE;
+  Tasks t = { run, func, data };
+  g_mutex_init (&t.lock);
+  g_cond_init (&t.done);
+  t.remaining = n;
+  GThreadPool *pool = g_thread_pool_new (task_thread, &t, (gint) MIN (run->ex->threads, n), TRUE, NULL);
+  for (guint i = 0; i < n; i++)
+    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
+  g_mutex_lock (&t.lock);
+  while (t.remaining > 0)
+    g_cond_wait (&t.done, &t.lock);
+  g_mutex_unlock (&t.lock);
+  g_thread_pool_free (pool, FALSE, TRUE);
+  g_mutex_clear (&t.lock);
+  g_cond_clear (&t.done);
+  if (t.error)
+    {
+      g_propagate_error (error, t.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Materializing an exchange: each task streams a child partition into the buckets. */
+typedef struct {
+  WeftPlan *p;
+  NodeState *st;
+  GMutex lock;
+  GPtrArray *per_part;  /* LIMIT: each input partition's rows, kept apart to keep their order */
+} Exchange;
+
+static void
+add_to_bucket (Exchange *x, guint bucket, WeftBatch *b)
+{
+  g_mutex_lock (&x->lock);
+  g_ptr_array_add (x->st->buckets->pdata[bucket], b);
+  g_mutex_unlock (&x->lock);
+}
+
+static gboolean
+partial_agg_task (Run *run, guint part, gpointer data, GError **error)
+{
+  Exchange *x = data;
+  WeftPlan *p = x->p;
+  g_autofree WeftAggSpec *specs = agg_specs (p);
+  g_autofree guint *keys = key_indices (p->exprs->len);
+  g_autoptr(WeftHashAgg) agg = weft_hash_agg_new (WEFT_AGG_MODE_PARTIAL, x->st->agg_input, keys,
+                                                  p->exprs->len, specs, p->aggs->len,
+                                                  run->ex->task_memory, NULL, error);
+  if (agg == NULL)
+    return FALSE;
+  Iter *it = open_partition (run, p->child, part, error);
+  if (it == NULL)
+    return FALSE;
+  gboolean ok = TRUE;
+  while (ok && it->next)
+    {
+      g_autoptr(WeftBatch) in = NULL;
+      ok = it->next (it, &in, error);
+      if (!ok || in == NULL)
+        break;
+      g_autoptr(WeftBatch) rows = agg_input_batch (p, x->st->agg_input, in, error);
+      ok = rows && weft_hash_agg_push (agg, rows, error);
+    }
+  iter_free (it);
+  if (!ok || !weft_hash_agg_finish (agg, error))
+    return FALSE;
+  guint nb = x->st->n;
+  for (;;)
+    {
+      g_autoptr(WeftBatch) state = NULL;
+      if (!weft_hash_agg_next (agg, &state, error))
+        return FALSE;
+      if (state == NULL)
+        break;
+      if (nb == 1)
+        {
+          add_to_bucket (x, 0, g_steal_pointer (&state));
+          continue;
+        }
+      /* Hash-partition the states by key: a key's rows meet in one reducer. */
+      g_autofree guint64 *hashes = g_new (guint64, MAX (state->n_rows, 1));
+      weft_hash_batch (state, keys, p->exprs->len, hashes);
+      g_autoptr(GPtrArray) sels = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_selection_free);
+      for (guint b = 0; b < nb; b++)
+        g_ptr_array_add (sels, weft_selection_new (state->n_rows / nb + 16));
+      for (gsize r = 0; r < state->n_rows; r++)
+        weft_selection_add (sels->pdata[weft_hash_partition (hashes[r], nb)], (guint32) r);
+      for (guint b = 0; b < nb; b++)
+        {
+          WeftSelection *sel = sels->pdata[b];
+          if (sel->n > 0)
+            add_to_bucket (x, b, weft_batch_take (state, sel));
+        }
+    }
+  return TRUE;
+}
+
+/* Sort and limit gather everything in one partition; repartition deals rows round robin. */
+static gboolean
+gather_task (Run *run, guint part, gpointer data, GError **error)
+{
+  Exchange *x = data;
+  WeftPlan *p = x->p;
+  Iter *it = open_partition (run, p->child, part, error);
+  if (it == NULL)
+    return FALSE;
+  gboolean ok = TRUE;
+  gint64 taken = 0;
+  guint rr = part;
+  while (ok && it->next)
+    {
+      g_autoptr(WeftBatch) in = NULL;
+      ok = it->next (it, &in, error);
+      if (!ok || in == NULL)
+        break;
+      if (p->kind == WEFT_PLAN_LIMIT)
+        {
+          /* Each partition contributes at most `limit` rows. */
+          gsize want = (gsize) MIN ((gint64) in->n_rows, p->limit - taken);
+          if (want == 0)
+            break;
+          /* This task alone writes its partition's list: no lock. */
+          g_ptr_array_add (x->per_part->pdata[part], weft_batch_slice (in, 0, want));
+          taken += (gint64) want;
+        }
+      else if (p->kind == WEFT_PLAN_SORT)
+        {
+          /* Append each sort key as a column after the data. */
+          guint width = in->n_columns, nk = p->sort_keys->len;
+          g_autoptr(WeftSchema) ext = weft_schema_new ();
+          g_autofree WeftColumn **cols = g_new0 (WeftColumn *, width + nk + 1);
+          for (guint i = 0; i < width; i++)
+            {
+              const WeftField *f = weft_schema_get_field (in->schema, i);
+              weft_schema_add_field (ext, f->name, f->type, f->nullable);
+              cols[i] = weft_column_ref (in->columns[i]);
+            }
+          for (guint k = 0; ok && k < nk; k++)
+            {
+              const WeftPlanSortKey *sk = &g_array_index (p->sort_keys, WeftPlanSortKey, k);
+              g_autofree char *name = g_strdup_printf ("_key%u", k);
+              weft_schema_add_field (ext, name, weft_expr_get_type (sk->expr), TRUE);
+              cols[width + k] = weft_expr_eval (sk->expr, in, error);
+              ok = cols[width + k] != NULL;
+            }
+          if (!ok)
+            {
+              for (guint i = 0; i < width + nk; i++)
+                if (cols[i])
+                  weft_column_unref (cols[i]);
+              break;
+            }
+          add_to_bucket (x, 0, weft_batch_new (ext, cols, in->n_rows));
+        }
+      else
+        {
+          guint nb = x->st->n;
+          add_to_bucket (x, rr++ % nb, g_steal_pointer (&in));
+        }
+    }
+  iter_free (it);
+  return ok;
+}
+
+static gboolean prepare (Run *run, WeftPlan *p, GError **error);
+
+static gboolean
+materialize (Run *run, WeftPlan *p, NodeState *st, TaskFunc func, GError **error)
+{
+  st->buckets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  for (guint b = 0; b < st->n; b++)
+    g_ptr_array_add (st->buckets, g_ptr_array_new_with_free_func ((GDestroyNotify) weft_batch_free));
+  guint parts = state_of (run, p->child)->n;
+  Exchange x = { p, st };
+  g_mutex_init (&x.lock);
+  x.per_part = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i < parts; i++)
+    g_ptr_array_add (x.per_part, g_ptr_array_new_with_free_func ((GDestroyNotify) weft_batch_free));
+  gboolean ok = run_tasks (run, parts, func, &x, error);
+  /* In partition order, as Spark's take() and show() return rows. */
+  for (guint i = 0; ok && i < parts; i++)
+    {
+      GPtrArray *l = x.per_part->pdata[i];
+      for (guint k = 0; k < l->len; k++)
+        {
+          g_ptr_array_add (st->buckets->pdata[0], l->pdata[k]);
+          l->pdata[k] = NULL;
+        }
+    }
+  g_ptr_array_unref (x.per_part);
+  g_mutex_clear (&x.lock);
+  return ok;
+}
+
+static gboolean
+prepare (Run *run, WeftPlan *p, GError **error)
+{
+  if (state_of (run, p))
+    return TRUE;
+  if (p->child && !prepare (run, p->child, error))
+    return FALSE;
+  NodeState *st = g_new0 (NodeState, 1);
+  g_hash_table_insert (run->states, p, st);
+  switch (p->kind)
+    {
+    case WEFT_PLAN_CSV_SCAN:
+      st->splits = weft_csv_plan_splits ((const char *const *) p->files, g_strv_length (p->files),
+                                         p->csv, error);
+      if (st->splits == NULL)
+        return FALSE;
+      st->n = MAX (st->splits->len, 1);
+      return TRUE;
+    case WEFT_PLAN_ROWS:
+      st->n = p->n_partitions;
+      return TRUE;
+    case WEFT_PLAN_FILTER:
+    case WEFT_PLAN_PROJECT:
+      st->n = state_of (run, p->child)->n;
+      return TRUE;
+    case WEFT_PLAN_COALESCE:
+      st->n = MIN (p->n_partitions, state_of (run, p->child)->n);
+      return TRUE;
+    case WEFT_PLAN_AGGREGATE:
+      st->n = p->exprs->len > 0 ? run->ex->shuffle_partitions : 1;
+      st->agg_input = agg_input_schema (p);
+      return materialize (run, p, st, partial_agg_task, error);
+    case WEFT_PLAN_SORT:
+    case WEFT_PLAN_LIMIT:
+      st->n = 1;
+      if (!materialize (run, p, st, gather_task, error))
+        return FALSE;
+      if (p->kind == WEFT_PLAN_LIMIT)
+        {
+          /* Partitions each gave up to `limit`: keep the first `limit` overall. */
+          GPtrArray *b = st->buckets->pdata[0];
+          gint64 left = p->limit;
+          for (guint i = 0; i < b->len; i++)
+            {
+              WeftBatch *batch = b->pdata[i];
+              if (left <= 0)
+                {
+                  g_ptr_array_set_size (b, i);
+                  break;
+                }
+              if ((gint64) batch->n_rows > left)
+                {
+                  b->pdata[i] = weft_batch_slice (batch, 0, (gsize) left);
+                  weft_batch_free (batch);
+                }
+              left -= MIN ((gint64) batch->n_rows, left);
+            }
+        }
+      return TRUE;
+    case WEFT_PLAN_REPARTITION:
+      st->n = p->n_partitions;
+      return materialize (run, p, st, gather_task, error);
+    }
+  return TRUE;
+}
+
+/* ---- the job ---- */
+
+typedef struct {
+  WeftPlan *plan;
+  WeftExecSink sink;
+  gpointer data;
+} Output;
+
+static gboolean
+output_task (Run *run, guint part, gpointer data, GError **error)
+{
+  Output *o = data;
+  Iter *it = open_partition (run, o->plan, part, error);
+  if (it == NULL)
+    return FALSE;
+  gboolean ok = TRUE;
+  while (ok && it->next)
+    {
+      WeftBatch *b = NULL;
+      ok = it->next (it, &b, error);
+      if (!ok || b == NULL)
+        break;
+      ok = o->sink (part, b, o->data, error);
+    }
+  iter_free (it);
+  return ok;
+}
+
+gboolean
+weft_exec_run (WeftExec *ex, WeftPlan *plan, void (*on_start) (guint, gpointer), WeftExecSink sink,
+               gpointer user_data, GError **error)
+{
+  Run run = { ex, g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) node_state_free) };
+  gboolean ok = prepare (&run, plan, error);
+  if (ok)
+    {
+      guint n = state_of (&run, plan)->n;
+      if (on_start)
+        on_start (n, user_data);
+      Output o = { plan, sink, user_data };
+      ok = run_tasks (&run, n, output_task, &o, error);
+    }
+  g_hash_table_unref (run.states);
+  return ok;
+}
+
+WeftExec *
+weft_exec_new (guint threads, gsize task_memory, guint shuffle_partitions)
+{
+  WeftExec *ex = g_new0 (WeftExec, 1);
+  ex->threads = MAX (threads, 1);
+  ex->task_memory = task_memory;
+  ex->shuffle_partitions = MAX (shuffle_partitions, 1);
+  return ex;
+}
+
+guint
+weft_exec_get_threads (WeftExec *ex)
+{
+  return ex->threads;
+}
+
+void
+weft_exec_free (WeftExec *ex)
+{
+  g_free (ex);
+}

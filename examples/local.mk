@@ -1,0 +1,17 @@
+# examples/: the seeds' scenarios as C drivers, built by make and run by tests/engine/test-examples.
+EXAMPLE_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine -I$(top_srcdir)/engine/include
+EXAMPLE_LIBS = engine/libweft-engine-core.la $(COMMON_LIBS) $(CSV_LIBS) $(LZ4_LIBS)
+
+noinst_PROGRAMS += examples/people examples/marbles examples/write-csv examples/employees
+examples_people_SOURCES = examples/people.c
+examples_people_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_people_LDADD = $(EXAMPLE_LIBS)
+examples_marbles_SOURCES = examples/marbles.c
+examples_marbles_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_marbles_LDADD = $(EXAMPLE_LIBS)
+examples_write_csv_SOURCES = examples/write-csv.c
+examples_write_csv_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_write_csv_LDADD = $(EXAMPLE_LIBS)
+examples_employees_SOURCES = examples/employees.c
+examples_employees_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_employees_LDADD = $(EXAMPLE_LIBS)
