@@ -15,3 +15,9 @@ examples_write_csv_LDADD = $(EXAMPLE_LIBS)
 examples_employees_SOURCES = examples/employees.c
 examples_employees_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_employees_LDADD = $(EXAMPLE_LIBS)
+
+# The DataFrame API end to end (tests/engine/test-dataframe).
+check_PROGRAMS += tests/engine/test-dataframe
+tests_engine_test_dataframe_SOURCES = tests/engine/test-dataframe.c
+tests_engine_test_dataframe_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
+tests_engine_test_dataframe_LDADD = $(EXAMPLE_LIBS)
