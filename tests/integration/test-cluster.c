@@ -368,6 +368,23 @@ test_memory_quota (void)
                    WEFT_EXIT_REASON_EXIT_SUCCEEDED);
 }
 
+/* Idle CPU time of the whole machine so far, in seconds (/proc/stat). */
+static double
+idle_seconds (void)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL))
+    return 0;
+  /* cpu  user nice system idle iowait ... */
+  g_auto (GStrv) f = g_strsplit_set (text, " \n", 12);
+  guint i = 0;
+  double v[5] = { 0 };
+  for (guint k = 1; f[k] && i < 5; k++)
+    if (*f[k])
+      v[i++] = g_ascii_strtod (f[k], NULL);
+  return (v[3] + v[4]) / sysconf (_SC_CLK_TCK);
+}
+
 /* CPU time (user + system, in seconds) of the processes matching @marker. */
 static double
 cpu_seconds (const char *marker)
@@ -407,18 +424,23 @@ test_cpu_quota (void)
   g_autofree char *id = submit_sized (rm, WEFT_TOKEN (auth), cmd, 1, 1, 64);
   g_assert_true (wait_for (marker_running, marker, 10 * G_USEC_PER_SEC));
   g_usleep (500000); /* let all four start */
-  /* The quota is a cap: no window may show more than ~1 core. Other tests
-   * may load the machine meanwhile, so "about 1 core" is judged on the best
-   * of three windows. */
-  double best = 0, worst = 0;
-  for (int w = 0; w < 3; w++)
+  /* The quota is a cap: no window may show more than ~1 core. "About one
+   * core" is judged on the best window, and only when the machine had idle
+   * CPU the container did not take: other tests may saturate it (a quota
+   * caps, it does not guarantee). */
+  double best = 0, worst = 0, idle_at_best = 0;
+  for (int w = 0; w < 6; w++)
     {
-      double t0 = cpu_seconds (marker);
+      double t0 = cpu_seconds (marker), i0 = idle_seconds ();
       gint64 w0 = g_get_monotonic_time ();
       g_usleep (1500 * 1000);
-      double cores = (cpu_seconds (marker) - t0) / ((g_get_monotonic_time () - w0) / 1e6);
-      g_test_message ("4 spinning processes in a 1-vcore container used %.2f cores", cores);
-      best = MAX (best, cores);
+      double wall = (g_get_monotonic_time () - w0) / 1e6;
+      double cores = (cpu_seconds (marker) - t0) / wall;
+      double idle = (idle_seconds () - i0) / wall;
+      g_test_message ("4 spinning processes in a 1-vcore container used %.2f cores "
+                      "(machine idle: %.2f cores)", cores, idle);
+      if (cores > best)
+        best = cores, idle_at_best = idle;
       worst = MAX (worst, cores);
       if (best > 0.8)
         break;
@@ -427,8 +449,9 @@ test_cpu_quota (void)
   g_autoptr(GError) error = NULL;
   g_assert_true (weft_rpc_client_call (rm, "kill_application", WEFT_RPC_ONCE, c_kill, &a, &error));
   g_assert_true (wait_for (marker_gone, marker, 10 * G_USEC_PER_SEC));
-  g_assert_cmpfloat (best, >, 0.6);
   g_assert_cmpfloat (worst, <, 1.35);
+  if (best <= 0.6 && idle_at_best >= 0.3)
+    g_error ("the container got %.2f cores while %.2f were idle", best, idle_at_best);
 }
 
 static gboolean
