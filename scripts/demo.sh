@@ -3,9 +3,9 @@
 # as the seeds' one master and two workers), runs a job on it, prints its
 # results and `weft node list`, and stops the cluster.
 #
-# The job is the distributed shell (weft-dshell) for now: the DataFrame
-# engine's example (employees, in cluster deploy mode) replaces it when
-# weft-submit lands.
+# The cluster job is the distributed shell (weft-dshell) for now; the
+# DataFrame engine's employees example then runs on local[2] threads. When
+# weft-submit lands, the employees example runs on the cluster instead.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -37,3 +37,12 @@ echo "== weft app logs $app"
 echo
 echo "== weft app list --all"
 "$build/rm/weft" app list --all
+
+echo
+echo "== the DataFrame engine on local[2]: examples/employees"
+awk 'BEGIN { srand(42); print "id,name,age,city,department,salary,hired";
+             for (i = 0; i < 100000; i++)
+               printf "%d,name%d,%d,city%d,dept%d,%d,2021-03-%02d\n", i, i, 18 + int(rand() * 50),
+                      int(rand() * 8), int(rand() * 5), 20000 + int(rand() * 150000), 1 + int(rand() * 28) }' \
+  > "$dir/employees.csv"
+"$build/examples/employees" "$dir/employees.csv" "local[2]"
