@@ -21,3 +21,11 @@ check_PROGRAMS += tests/engine/test-dataframe
 tests_engine_test_dataframe_SOURCES = tests/engine/test-dataframe.c
 tests_engine_test_dataframe_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
 tests_engine_test_dataframe_LDADD = $(EXAMPLE_LIBS)
+
+# The example programs run as a user runs them (tests/engine/test-examples).
+check_PROGRAMS += tests/engine/test-examples
+tests_engine_test_examples_SOURCES = tests/engine/test-examples.c
+tests_engine_test_examples_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_engine_test_examples_LDADD = $(COMMON_LIBS)
+EXTRA_tests_engine_test_examples_DEPENDENCIES = examples/people$(EXEEXT) examples/marbles$(EXEEXT) \
+	examples/write-csv$(EXEEXT) examples/employees$(EXEEXT)
