@@ -231,6 +231,78 @@ weft_df_repartition (WeftDataFrame *df, guint n)
   return df_new (df->session, weft_plan_repartition (df->plan, n));
 }
 
+WeftDataFrame *
+weft_df_drop (WeftDataFrame *df, GError **error, const char *first, ...)
+{
+  WeftSchema *schema = df->plan->schema;
+  guint n = weft_schema_get_n_fields (schema);
+  g_autofree gboolean *dropped = g_new0 (gboolean, MAX (n, 1));
+  va_list ap;
+  va_start (ap, first);
+  for (const char *name = first; name; name = va_arg (ap, const char *))
+    for (guint i = 0; i < n; i++)
+      dropped[i] |= g_ascii_strcasecmp (weft_schema_get_field (schema, i)->name, name) == 0;
+  va_end (ap);
+  g_autofree guint *keep = g_new (guint, MAX (n, 1));
+  guint n_keep = 0;
+  for (guint i = 0; i < n; i++)
+    if (!dropped[i])
+      keep[n_keep++] = i;
+  if (n_keep == n)
+    return df_new (df->session, weft_plan_ref (df->plan));
+  return df_new (df->session, weft_plan_select_indices (df->plan, keep, n_keep));
+}
+
+WeftDataFrame *
+weft_df_distinct (WeftDataFrame *df)
+{
+  return df_new (df->session, weft_plan_distinct (df->plan));
+}
+
+WeftDataFrame *
+weft_df_drop_duplicates (WeftDataFrame *df)
+{
+  return weft_df_distinct (df);
+}
+
+static gboolean
+same_session (WeftDataFrame *df, WeftDataFrame *other, const char *what, GError **error)
+{
+  if (df->session == other->session)
+    return TRUE;
+  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+               "%s: both DataFrames must come from the same session", what);
+  return FALSE;
+}
+
+WeftDataFrame *
+weft_df_union (WeftDataFrame *df, WeftDataFrame *other, GError **error)
+{
+  if (!same_session (df, other, "union", error))
+    return NULL;
+  return df_new (df->session, weft_plan_union (df->plan, other->plan, error));
+}
+
+WeftDataFrame *
+weft_df_join (WeftDataFrame *df, WeftDataFrame *other, const char *const *on_columns,
+              WeftJoinType how, GError **error)
+{
+  if (!same_session (df, other, "join", error))
+    return NULL;
+  guint n = on_columns ? g_strv_length ((char **) on_columns) : 0;
+  return df_new (df->session, weft_plan_join_using (df->plan, other->plan, on_columns, n, how, error));
+}
+
+WeftDataFrame *
+weft_df_join_on (WeftDataFrame *df, WeftDataFrame *other, WeftExpr *const *left_keys,
+                 WeftExpr *const *right_keys, guint n, WeftJoinType how, GError **error)
+{
+  if (!same_session (df, other, "join", error))
+    return NULL;
+  return df_new (df->session,
+                 weft_plan_join (df->plan, other->plan, left_keys, right_keys, n, how, error));
+}
+
 /* ---- actions ---- */
 
 static gboolean
@@ -309,6 +381,19 @@ WeftBatch *
 weft_df_collect (WeftDataFrame *df, GError **error)
 {
   g_autoptr(GPtrArray) all = collect_batches (df, df->plan, error);
+  if (all == NULL)
+    return NULL;
+  if (all->len == 0)
+    return weft_batch_new_empty (df->plan->schema, 0);
+  return weft_batch_concat ((WeftBatch *const *) all->pdata, all->len);
+}
+
+WeftBatch *
+weft_df_take (WeftDataFrame *df, gint64 n, GError **error)
+{
+  /* As show: a limit, so each partition stops after n rows. */
+  g_autoptr(WeftPlan) limited = weft_plan_limit (df->plan, MAX (n, 0));
+  g_autoptr(GPtrArray) all = collect_batches (df, limited, error);
   if (all == NULL)
     return NULL;
   if (all->len == 0)

@@ -7,6 +7,7 @@
 #include "weft-engine-error.h"
 #include "weft-expr-eval.h"
 #include "weft-hash.h"
+#include "weft-hash-join.h"
 #include "weft-sort.h"
 
 struct _WeftExec {
@@ -15,13 +16,28 @@ struct _WeftExec {
   guint shuffle_partitions;
 };
 
+/* JOIN: one side's rows as the hash join reads them: the side's own columns,
+ * then each key that is not already a plain column of the type the keys
+ * compare as (evaluated, and cast int64 -> double where the other side's key
+ * is a double), so both sides hash and compare equal values alike. */
+typedef struct {
+  WeftSchema *ext;
+  guint width;          /* the side's own columns */
+  guint *keys;          /* per key: its column in ext */
+  gboolean *append;     /* per key: evaluated and appended */
+  GPtrArray *exprs;     /* (borrowed) the side's key expressions */
+} JoinSide;
+
 /* What a run knows of each node: its partitions, and for an exchange the
  * materialized input, one list of batches per output partition. */
 typedef struct {
   guint n;
   GPtrArray *splits;    /* CSV_SCAN: WeftCsvSplit* */
-  GPtrArray *buckets;   /* exchanges: GPtrArray* of WeftBatch* per partition */
+  GPtrArray *buckets;   /* exchanges: GPtrArray* of WeftBatch* per partition; JOIN: the left's */
   WeftSchema *agg_input; /* AGGREGATE: schema of the rows the partial agg reads */
+  GPtrArray *right_buckets; /* JOIN: the right side's buckets */
+  JoinSide side[2];     /* JOIN: left, right */
+  WeftDataType *key_types; /* JOIN: the type each key pair compares as */
 } NodeState;
 
 typedef struct {
@@ -38,6 +54,16 @@ node_state_free (NodeState *s)
     g_ptr_array_unref (s->buckets);
   if (s->agg_input)
     weft_schema_unref (s->agg_input);
+  if (s->right_buckets)
+    g_ptr_array_unref (s->right_buckets);
+  for (guint i = 0; i < 2; i++)
+    {
+      if (s->side[i].ext)
+        weft_schema_unref (s->side[i].ext);
+      g_free (s->side[i].keys);
+      g_free (s->side[i].append);
+    }
+  g_free (s->key_types);
   g_free (s);
 }
 
@@ -365,6 +391,270 @@ sort_free (Iter *it)
   g_free (s);
 }
 
+/* ---- joins and unions ---- */
+
+/* @col as @type (int64 -> double), without looking up any name. */
+static WeftColumn *
+cast_column (WeftColumn *col, WeftDataType type, GError **error)
+{
+  g_autoptr(WeftSchema) one = weft_schema_new ();
+  weft_schema_add_field (one, "v", col->type, TRUE);
+  g_autoptr(WeftExpr) cast = weft_expr_cast (weft_expr_col ("v"), type);
+  g_autoptr(WeftExpr) r = weft_expr_resolve (cast, one, error);
+  if (r == NULL)
+    return NULL;
+  WeftColumn *cols[1] = { weft_column_ref (col) };
+  g_autoptr(WeftBatch) b = weft_batch_new (one, cols, col->length);
+  return weft_expr_eval (r, b, error);
+}
+
+/* Rows of @in (a batch of one side) with that side's appended keys. */
+static WeftBatch *
+join_side_batch (const NodeState *st, const JoinSide *js, const WeftBatch *in, GError **error)
+{
+  guint nk = js->exprs->len, n = weft_schema_get_n_fields (js->ext);
+  g_autofree WeftColumn **cols = g_new0 (WeftColumn *, MAX (n, 1));
+  guint c = 0;
+  for (; c < js->width; c++)
+    cols[c] = weft_column_ref (in->columns[c]);
+  for (guint k = 0; k < nk; k++)
+    {
+      if (!js->append[k])
+        continue;
+      WeftColumn *v = weft_expr_eval (js->exprs->pdata[k], in, error);
+      if (v != NULL && v->type != st->key_types[k])
+        {
+          WeftColumn *cast = cast_column (v, st->key_types[k], error);
+          weft_column_unref (v);
+          v = cast;
+        }
+      if (v == NULL)
+        {
+          for (guint i = 0; i < c; i++)
+            weft_column_unref (cols[i]);
+          return NULL;
+        }
+      cols[c++] = v;
+    }
+  return weft_batch_new (js->ext, cols, in->n_rows);
+}
+
+static void
+join_side_init (JoinSide *js, const WeftSchema *schema, GPtrArray *exprs, const WeftDataType *types)
+{
+  js->exprs = exprs;
+  js->width = weft_schema_get_n_fields (schema);
+  js->ext = weft_schema_new ();
+  for (guint i = 0; i < js->width; i++)
+    {
+      const WeftField *f = weft_schema_get_field (schema, i);
+      weft_schema_add_field (js->ext, f->name, f->type, f->nullable);
+    }
+  js->keys = g_new (guint, MAX (exprs->len, 1));
+  js->append = g_new0 (gboolean, MAX (exprs->len, 1));
+  for (guint k = 0; k < exprs->len; k++)
+    {
+      const WeftExpr *e = exprs->pdata[k];
+      if (weft_expr_get_kind (e) == WEFT_EXPR_COLUMN && weft_expr_get_type (e) == types[k])
+        {
+          js->keys[k] = (guint) weft_expr_get_column (e);
+          continue;
+        }
+      g_autofree char *name = g_strdup_printf ("_key%u", k);
+      js->append[k] = TRUE;
+      js->keys[k] = weft_schema_add_field (js->ext, name, types[k], TRUE);
+    }
+}
+
+static WeftColumn *
+coalesce_columns (const WeftColumn *a, const WeftColumn *b, gsize n)
+{
+  WeftColumn *c = weft_column_new (a->type, n);
+  for (gsize r = 0; r < n;)
+    {
+      gboolean va = weft_column_is_valid (a, r);
+      gsize e = r + 1;
+      while (e < n && weft_column_is_valid (a, e) == va)
+        e++;
+      weft_column_append_range (c, va ? a : b, r, e - r);
+      r = e;
+    }
+  return c;
+}
+
+/* One partition's join: the bucket of one side built, the other's probed. */
+typedef struct {
+  Iter base;
+  WeftHashJoin *join;
+  GPtrArray *probe;     /* the probed bucket (a reference) */
+  guint next_probe;
+  gboolean finished;
+  const WeftPlan *p;
+  const NodeState *st;
+} JoinIter;
+
+/* The hash join's rows (left ext columns, then right ext ones) in the plan's layout. */
+static WeftBatch *
+join_output (const JoinIter *j, const WeftBatch *b)
+{
+  const WeftPlan *p = j->p;
+  const NodeState *st = j->st;
+  guint lw = weft_schema_get_n_fields (st->side[0].ext), n = p->join_out->len;
+  g_autofree WeftColumn **cols = g_new0 (WeftColumn *, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      const WeftPlanJoinOut *o = &g_array_index (p->join_out, WeftPlanJoinOut, i);
+      switch (o->from)
+        {
+        case WEFT_PLAN_JOIN_OUT_LEFT:
+          cols[i] = weft_column_ref (b->columns[o->index]);
+          break;
+        case WEFT_PLAN_JOIN_OUT_RIGHT:
+          cols[i] = weft_column_ref (b->columns[lw + o->index]);
+          break;
+        case WEFT_PLAN_JOIN_OUT_KEY:
+          {
+            WeftColumn *l = b->columns[st->side[0].keys[o->index]];
+            if (p->join_type == WEFT_JOIN_RIGHT)
+              cols[i] = weft_column_ref (b->columns[lw + st->side[1].keys[o->index]]);
+            else if (p->join_type == WEFT_JOIN_FULL)
+              cols[i] = coalesce_columns (l, b->columns[lw + st->side[1].keys[o->index]], b->n_rows);
+            else
+              cols[i] = weft_column_ref (l);
+            break;
+          }
+        }
+    }
+  return weft_batch_new (p->schema, cols, b->n_rows);
+}
+
+static gboolean
+join_next (Iter *it, WeftBatch **out, GError **error)
+{
+  JoinIter *j = (JoinIter *) it;
+  for (;;)
+    {
+      g_autoptr(WeftBatch) b = NULL;
+      if (!weft_hash_join_next (j->join, &b, error))
+        return FALSE;
+      if (b != NULL)
+        {
+          *out = join_output (j, b);
+          return TRUE;
+        }
+      if (j->finished)
+        {
+          *out = NULL;
+          return TRUE;
+        }
+      if (j->next_probe < j->probe->len)
+        {
+          if (!weft_hash_join_push_probe (j->join, j->probe->pdata[j->next_probe++], error))
+            return FALSE;
+        }
+      else
+        {
+          if (!weft_hash_join_finish (j->join, error))
+            return FALSE;
+          j->finished = TRUE;
+        }
+    }
+}
+
+static void
+join_iter_free (Iter *it)
+{
+  JoinIter *j = (JoinIter *) it;
+  weft_hash_join_free (j->join);
+  g_ptr_array_unref (j->probe);
+  g_free (j);
+}
+
+static gsize
+bucket_rows (GPtrArray *bucket)
+{
+  gsize n = 0;
+  for (guint i = 0; i < bucket->len; i++)
+    n += ((WeftBatch *) bucket->pdata[i])->n_rows;
+  return n;
+}
+
+static Iter *
+open_join (Run *run, WeftPlan *p, guint part, GError **error)
+{
+  NodeState *st = state_of (run, p);
+  GPtrArray *left = st->buckets->pdata[part], *right = st->right_buckets->pdata[part];
+  /* Both sides are materialized: build the one with fewer rows in this partition (the right
+   * one on a tie, as Spark's shuffled hash join). */
+  WeftJoinSide build = bucket_rows (right) <= bucket_rows (left) ? WEFT_JOIN_SIDE_RIGHT
+                                                                 : WEFT_JOIN_SIDE_LEFT;
+  GPtrArray *build_rows = build == WEFT_JOIN_SIDE_RIGHT ? right : left;
+  WeftHashJoin *join = weft_hash_join_new (p->join_type, st->side[0].ext, st->side[1].ext,
+                                           st->side[0].keys, st->side[1].keys, p->exprs->len,
+                                           build, run->ex->task_memory, NULL, error);
+  if (join == NULL)
+    return NULL;
+  for (guint i = 0; i < build_rows->len; i++)
+    if (!weft_hash_join_push_build (join, build_rows->pdata[i], error))
+      {
+        weft_hash_join_free (join);
+        return NULL;
+      }
+  JoinIter *j = g_new0 (JoinIter, 1);
+  j->base = (Iter) { join_next, join_iter_free };
+  j->join = join;
+  j->probe = g_ptr_array_ref (build == WEFT_JOIN_SIDE_RIGHT ? left : right);
+  j->p = p;
+  j->st = st;
+  return &j->base;
+}
+
+/* A partition of one side of a union, in the union's types and names. */
+static gboolean
+union_next (Iter *it, WeftBatch **out, GError **error)
+{
+  MapIter *m = (MapIter *) it;
+  g_autoptr(WeftBatch) in = NULL;
+  *out = NULL;
+  if (m->child->next == NULL)
+    return TRUE;
+  if (!m->child->next (m->child, &in, error))
+    return FALSE;
+  if (in == NULL)
+    return TRUE;
+  guint n = in->n_columns;
+  g_autofree WeftColumn **cols = g_new0 (WeftColumn *, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      WeftDataType t = weft_schema_get_field (m->p->schema, i)->type;
+      cols[i] = in->columns[i]->type == t ? weft_column_ref (in->columns[i])
+                                          : cast_column (in->columns[i], t, error);
+      if (cols[i] == NULL)
+        {
+          for (guint k = 0; k < i; k++)
+            weft_column_unref (cols[k]);
+          return FALSE;
+        }
+    }
+  *out = weft_batch_new (m->p->schema, cols, in->n_rows);
+  return TRUE;
+}
+
+static Iter *
+open_union (Run *run, WeftPlan *p, guint part, GError **error)
+{
+  guint ln = state_of (run, p->child)->n;
+  Iter *child = part < ln ? open_partition (run, p->child, part, error)
+                          : open_partition (run, p->right, part - ln, error);
+  if (child == NULL)
+    return NULL;
+  MapIter *m = g_new0 (MapIter, 1);
+  m->base = (Iter) { union_next, map_free };
+  m->child = child;
+  m->p = p;
+  return &m->base;
+}
+
 /* ---- the aggregation's input rows: keys, then each aggregate's input ---- */
 
 static WeftSchema *
@@ -474,6 +764,10 @@ open_partition (Run *run, WeftPlan *p, guint part, GError **error)
     case WEFT_PLAN_REPARTITION:
     case WEFT_PLAN_LIMIT:
       return list_iter (g_ptr_array_ref (st->buckets->pdata[part]), FALSE);
+    case WEFT_PLAN_JOIN:
+      return open_join (run, p, part, error);
+    case WEFT_PLAN_UNION:
+      return open_union (run, p, part, error);
     case WEFT_PLAN_AGGREGATE:
       {
         g_autofree WeftAggSpec *specs = agg_specs (p);
@@ -762,6 +1056,105 @@ gather_task (Run *run, guint part, gpointer data, GError **error)
   return ok;
 }
 
+/* A join's exchange: each task hash-partitions one partition of one side by
+ * its keys, with the same hash on both sides, so equal keys meet in one bucket. */
+typedef struct {
+  WeftPlan *p;
+  NodeState *st;
+  guint side;
+  GMutex lock;
+} JoinExchange;
+
+static gboolean
+join_shuffle_task (Run *run, guint part, gpointer data, GError **error)
+{
+  JoinExchange *x = data;
+  const JoinSide *js = &x->st->side[x->side];
+  GPtrArray *buckets = x->side == 0 ? x->st->buckets : x->st->right_buckets;
+  guint nb = x->st->n, nk = js->exprs->len;
+  Iter *it = open_partition (run, x->side == 0 ? x->p->child : x->p->right, part, error);
+  if (it == NULL)
+    return FALSE;
+  gboolean ok = TRUE;
+  while (ok && it->next)
+    {
+      g_autoptr(WeftBatch) in = NULL;
+      ok = it->next (it, &in, error);
+      if (!ok || in == NULL)
+        break;
+      if (in->n_rows == 0)
+        continue;
+      g_autoptr(WeftBatch) rows = join_side_batch (x->st, js, in, error);
+      if (rows == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      if (nb == 1)
+        {
+          g_mutex_lock (&x->lock);
+          g_ptr_array_add (buckets->pdata[0], g_steal_pointer (&rows));
+          g_mutex_unlock (&x->lock);
+          continue;
+        }
+      g_autofree guint32 *ids = g_new (guint32, rows->n_rows);
+      weft_hash_partition_ids (rows, js->keys, nk, nb, ids);
+      g_autoptr(GPtrArray) sels = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_selection_free);
+      for (guint b = 0; b < nb; b++)
+        g_ptr_array_add (sels, weft_selection_new (rows->n_rows / nb + 16));
+      for (gsize r = 0; r < rows->n_rows; r++)
+        weft_selection_add (sels->pdata[ids[r]], (guint32) r);
+      for (guint b = 0; b < nb; b++)
+        {
+          WeftSelection *sel = sels->pdata[b];
+          if (sel->n == 0)
+            continue;
+          WeftBatch *taken = weft_batch_take (rows, sel);
+          g_mutex_lock (&x->lock);
+          g_ptr_array_add (buckets->pdata[b], taken);
+          g_mutex_unlock (&x->lock);
+        }
+    }
+  iter_free (it);
+  return ok;
+}
+
+static GPtrArray *
+new_buckets (guint n)
+{
+  GPtrArray *buckets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  for (guint b = 0; b < n; b++)
+    g_ptr_array_add (buckets, g_ptr_array_new_with_free_func ((GDestroyNotify) weft_batch_free));
+  return buckets;
+}
+
+static gboolean
+materialize_join (Run *run, WeftPlan *p, NodeState *st, GError **error)
+{
+  guint nk = p->exprs->len;
+  st->key_types = g_new (WeftDataType, MAX (nk, 1));
+  for (guint k = 0; k < nk; k++)
+    {
+      WeftDataType l = weft_expr_get_type (p->exprs->pdata[k]);
+      WeftDataType r = weft_expr_get_type (p->right_exprs->pdata[k]);
+      st->key_types[k] = l == r ? l : WEFT_DATA_TYPE_DOUBLE;
+    }
+  join_side_init (&st->side[0], p->child->schema, p->exprs, st->key_types);
+  join_side_init (&st->side[1], p->right->schema, p->right_exprs, st->key_types);
+  st->buckets = new_buckets (st->n);
+  st->right_buckets = new_buckets (st->n);
+  gboolean ok = TRUE;
+  for (guint side = 0; ok && side < 2; side++)
+    {
+      JoinExchange x = { p, st, side };
+      g_mutex_init (&x.lock);
+      ok = run_tasks (run, state_of (run, side == 0 ? p->child : p->right)->n, join_shuffle_task,
+                      &x, error);
+      g_mutex_clear (&x.lock);
+    }
+  return ok;
+}
+
 static gboolean prepare (Run *run, WeftPlan *p, GError **error);
 
 static gboolean
@@ -798,6 +1191,8 @@ prepare (Run *run, WeftPlan *p, GError **error)
   if (state_of (run, p))
     return TRUE;
   if (p->child && !prepare (run, p->child, error))
+    return FALSE;
+  if (p->right && !prepare (run, p->right, error))
     return FALSE;
   NodeState *st = g_new0 (NodeState, 1);
   g_hash_table_insert (run->states, p, st);
@@ -837,23 +1232,31 @@ prepare (Run *run, WeftPlan *p, GError **error)
           for (guint i = 0; i < b->len; i++)
             {
               WeftBatch *batch = b->pdata[i];
+              gint64 rows = (gint64) batch->n_rows;
               if (left <= 0)
                 {
                   g_ptr_array_set_size (b, i);
                   break;
                 }
-              if ((gint64) batch->n_rows > left)
+              if (rows > left)
                 {
                   b->pdata[i] = weft_batch_slice (batch, 0, (gsize) left);
                   weft_batch_free (batch);
                 }
-              left -= MIN ((gint64) batch->n_rows, left);
+              left -= MIN (rows, left);
             }
         }
       return TRUE;
     case WEFT_PLAN_REPARTITION:
       st->n = p->n_partitions;
       return materialize (run, p, st, gather_task, error);
+    case WEFT_PLAN_JOIN:
+      st->n = run->ex->shuffle_partitions;
+      return materialize_join (run, p, st, error);
+    case WEFT_PLAN_UNION:
+      /* No exchange: the left's partitions, then the right's. */
+      st->n = state_of (run, p->child)->n + state_of (run, p->right)->n;
+      return TRUE;
     }
   return TRUE;
 }

@@ -2,8 +2,11 @@
  * node is a stream of batches per partition; an exchange (aggregate,
  * sort, limit, repartition) first materializes its input by running the
  * partitions below it as parallel tasks: aggregation is partial before the
- * exchange (hash-partitioned by key) and final after it. The cluster
- * backend (issue 5) will run the same stages in executors. */
+ * exchange (hash-partitioned by key) and final after it; a join
+ * hash-partitions both sides by their keys into the same buckets and joins
+ * each bucket pair with a WeftHashJoin (building the smaller side); a union
+ * is the left's partitions then the right's. The cluster backend (issue 5)
+ * will run the same stages in executors. */
 #pragma once
 
 #include "weft-plan.h"

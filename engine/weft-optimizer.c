@@ -65,6 +65,132 @@ plain_columns (const WeftPlan *project)
 
 static WeftPlan *optimize (WeftPlan *plan, GError **error);
 
+/* A copy of @p's node over new inputs. */
+static WeftPlan *
+with_children (const WeftPlan *p, WeftPlan *child, WeftPlan *right)
+{
+  WeftPlan *c = weft_plan_copy_node (p);
+  if (c->child)
+    weft_plan_unref (c->child);
+  c->child = child ? weft_plan_ref (child) : NULL;
+  if (c->right)
+    weft_plan_unref (c->right);
+  c->right = right ? weft_plan_ref (right) : NULL;
+  return c;
+}
+
+/* The filter @template with @predicate (resolved against @child) over @child. */
+static WeftPlan *
+filter_over (const WeftPlan *template, WeftPlan *child, WeftExpr *predicate)
+{
+  WeftPlan *f = with_children (template, child, NULL);
+  weft_schema_unref (f->schema);
+  f->schema = weft_schema_ref (child->schema);
+  weft_expr_unref (f->predicate);
+  f->predicate = weft_expr_ref (predicate);
+  return f;
+}
+
+/* For each join output column, the column of one input it equals, or -1:
+ * its own columns, and the merged USING keys where they are that input's
+ * plain key column unchanged. */
+static int *
+join_input_map (const WeftPlan *join, guint side)
+{
+  guint n = join->join_out->len;
+  WeftJoinType t = join->join_type;
+  gboolean key_is_side = side == 0 ? t != WEFT_JOIN_RIGHT && t != WEFT_JOIN_FULL
+                                   : t == WEFT_JOIN_INNER || t == WEFT_JOIN_RIGHT;
+  GPtrArray *keys = side == 0 ? join->exprs : join->right_exprs;
+  int *map = g_new (int, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      const WeftPlanJoinOut *o = &g_array_index (join->join_out, WeftPlanJoinOut, i);
+      map[i] = -1;
+      if (o->from == (side == 0 ? WEFT_PLAN_JOIN_OUT_LEFT : WEFT_PLAN_JOIN_OUT_RIGHT))
+        map[i] = (int) o->index;
+      else if (o->from == WEFT_PLAN_JOIN_OUT_KEY && key_is_side)
+        {
+          const WeftExpr *k = keys->pdata[o->index];
+          if (weft_expr_get_kind (k) == WEFT_EXPR_COLUMN
+              && weft_expr_get_type (k) == weft_schema_get_field (join->schema, i)->type)
+            map[i] = weft_expr_get_column (k);
+        }
+    }
+  return map;
+}
+
+static gboolean
+all_mapped (const WeftExpr *e, const int *map)
+{
+  g_autoptr(GArray) used = g_array_new (FALSE, FALSE, sizeof (guint));
+  weft_expr_columns (e, used);
+  for (guint i = 0; i < used->len; i++)
+    if (map[g_array_index (used, guint, i)] < 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Pushes the conjuncts of a filter above a join that read one input only
+ * into that input, where the join keeps that input's rows as they are
+ * (either side of an inner join, the left of left, semi and anti joins,
+ * the right of a right join); a conjunct on inner-join USING keys goes to
+ * both. The rest stays above the join. */
+static WeftPlan *
+push_through_join (WeftPlan *p, WeftPlan *join, WeftExpr *pred, GError **error)
+{
+  WeftJoinType t = join->join_type;
+  gboolean to_side[2] = { t == WEFT_JOIN_INNER || t == WEFT_JOIN_LEFT || t == WEFT_JOIN_LEFT_SEMI
+                            || t == WEFT_JOIN_LEFT_ANTI,
+                          t == WEFT_JOIN_INNER || t == WEFT_JOIN_RIGHT };
+  g_autofree int *lmap = join_input_map (join, 0);
+  g_autofree int *rmap = join_input_map (join, 1);
+  const int *maps[2] = { lmap, rmap };
+  g_autoptr(GPtrArray) conj = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  weft_expr_split_conjuncts (pred, conj);
+  g_autoptr(WeftPlan) left = weft_plan_ref (join->child);
+  g_autoptr(WeftPlan) right = weft_plan_ref (join->right);
+  WeftPlan **sides[2] = { &left, &right };
+  g_autoptr(GPtrArray) rest = g_ptr_array_new ();
+  gboolean pushed = FALSE;
+  for (guint c = 0; c < conj->len; c++)
+    {
+      gboolean here = FALSE;
+      for (guint side = 0; side < 2; side++)
+        {
+          if (!to_side[side] || !all_mapped (conj->pdata[c], maps[side]))
+            continue;
+          /* Stacked filters: the input's own optimization merges them. */
+          g_autoptr(WeftExpr) below = weft_expr_remap (conj->pdata[c], maps[side]);
+          WeftPlan *f = filter_over (p, *sides[side], below);
+          weft_plan_unref (*sides[side]);
+          *sides[side] = f;
+          here = pushed = TRUE;
+        }
+      if (!here)
+        g_ptr_array_add (rest, conj->pdata[c]);
+    }
+  if (!pushed)
+    return filter_over (p, join, pred);
+  for (guint side = 0; side < 2; side++)
+    if (*sides[side] != (side == 0 ? join->child : join->right))
+      {
+        WeftPlan *o = optimize (*sides[side], error);
+        if (o == NULL)
+          return NULL;
+        weft_plan_unref (*sides[side]);
+        *sides[side] = o;
+      }
+  WeftPlan *out = with_children (join, left, right);
+  for (guint c = 0; c < rest->len; c++)
+    {
+      WeftPlan *f = filter_over (p, out, rest->pdata[c]);
+      weft_plan_unref (out);
+      out = f;
+    }
+  return out;
+}
+
 static WeftPlan *
 optimize_filter (WeftPlan *p, WeftPlan *child, GError **error)
 {
@@ -83,6 +209,8 @@ optimize_filter (WeftPlan *p, WeftPlan *child, GError **error)
     }
   if (child->kind == WEFT_PLAN_CSV_SCAN)
     return push_into_scan (child, pred, error);
+  if (child->kind == WEFT_PLAN_JOIN)
+    return push_through_join (p, child, pred, error);
   if (child->kind == WEFT_PLAN_PROJECT)
     {
       g_autofree int *map = plain_columns (child);
@@ -211,13 +339,137 @@ prune_project (const WeftPlan *proj, GArray *used, int *map)
   return p;
 }
 
+static WeftPlan *prune_child (WeftPlan *p, GError **error);
+static WeftPlan *prune_join (const WeftPlan *join, GArray *used, int *map, GError **error);
+
+/* @input producing only the columns in @used (ascending order kept), @map
+ * filled as by prune_scan: through a scan, a projection or a join, else by
+ * a projection of plain columns on top (which still narrows what the
+ * consumer copies). */
+static WeftPlan *
+prune_input (WeftPlan *input, GArray *used, int *map, GError **error)
+{
+  switch (input->kind)
+    {
+    case WEFT_PLAN_CSV_SCAN:
+      return prune_scan (input, used, map);
+    case WEFT_PLAN_JOIN:
+      return prune_join (input, used, map, error);
+    case WEFT_PLAN_PROJECT:
+      {
+        g_autoptr(WeftPlan) proj = prune_project (input, used, map);
+        return prune_child (proj, error);
+      }
+    default:
+      {
+        guint width = weft_schema_get_n_fields (input->schema);
+        g_autofree gboolean *keep = g_new0 (gboolean, MAX (width, 1));
+        for (guint i = 0; i < used->len; i++)
+          keep[g_array_index (used, guint, i)] = TRUE;
+        g_autofree guint *idx = g_new (guint, MAX (width, 1));
+        guint n = 0;
+        for (guint i = 0; i < width; i++)
+          {
+            map[i] = keep[i] ? (int) n : -1;
+            if (keep[i])
+              idx[n++] = i;
+          }
+        return weft_plan_select_indices (input, idx, n);
+      }
+    }
+}
+
+static void
+remap_exprs (GPtrArray *exprs, const int *map)
+{
+  for (guint i = 0; i < exprs->len; i++)
+    {
+      WeftExpr *e = weft_expr_remap (exprs->pdata[i], map);
+      weft_expr_unref (exprs->pdata[i]);
+      exprs->pdata[i] = e;
+    }
+}
+
+/* Narrows both inputs of @j (a node of our own) to the columns its keys and
+ * its output read. */
+static gboolean
+prune_join_inputs (WeftPlan *j, GError **error)
+{
+  for (guint side = 0; side < 2; side++)
+    {
+      WeftPlan **input = side == 0 ? &j->child : &j->right;
+      GPtrArray *keys = side == 0 ? j->exprs : j->right_exprs;
+      WeftPlanJoinOutKind from = side == 0 ? WEFT_PLAN_JOIN_OUT_LEFT : WEFT_PLAN_JOIN_OUT_RIGHT;
+      guint width = weft_schema_get_n_fields ((*input)->schema);
+      g_autofree gboolean *need = g_new0 (gboolean, MAX (width, 1));
+      g_autoptr(GArray) used = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint k = 0; k < keys->len; k++)
+        weft_expr_columns (keys->pdata[k], used);
+      for (guint i = 0; i < used->len; i++)
+        need[g_array_index (used, guint, i)] = TRUE;
+      for (guint i = 0; i < j->join_out->len; i++)
+        {
+          const WeftPlanJoinOut *o = &g_array_index (j->join_out, WeftPlanJoinOut, i);
+          if (o->from == from)
+            need[o->index] = TRUE;
+        }
+      g_array_set_size (used, 0);
+      for (guint i = 0; i < width; i++)
+        if (need[i])
+          g_array_append_val (used, i);
+      if (used->len == width || used->len == 0)
+        continue;
+      g_autofree int *map = g_new (int, width);
+      WeftPlan *pruned = prune_input (*input, used, map, error);
+      if (pruned == NULL)
+        return FALSE;
+      weft_plan_unref (*input);
+      *input = pruned;
+      remap_exprs (keys, map);
+      for (guint i = 0; i < j->join_out->len; i++)
+        {
+          WeftPlanJoinOut *o = &g_array_index (j->join_out, WeftPlanJoinOut, i);
+          if (o->from == from)
+            o->index = (guint) map[o->index];
+        }
+    }
+  return TRUE;
+}
+
+/* Keeps the join outputs in @used, filling @map, and narrows its inputs. */
+static WeftPlan *
+prune_join (const WeftPlan *join, GArray *used, int *map, GError **error)
+{
+  guint n = join->join_out->len;
+  g_autofree gboolean *keep = g_new0 (gboolean, MAX (n, 1));
+  for (guint i = 0; i < used->len; i++)
+    keep[g_array_index (used, guint, i)] = TRUE;
+  g_autoptr(WeftPlan) j = weft_plan_copy_node (join);
+  g_array_set_size (j->join_out, 0);
+  weft_schema_unref (j->schema);
+  j->schema = weft_schema_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      map[i] = keep[i] ? (int) j->join_out->len : -1;
+      if (!keep[i])
+        continue;
+      g_array_append_val (j->join_out, g_array_index (join->join_out, WeftPlanJoinOut, i));
+      const WeftField *f = weft_schema_get_field (join->schema, i);
+      weft_schema_add_field (j->schema, f->name, f->type, f->nullable);
+    }
+  if (!prune_join_inputs (j, error))
+    return NULL;
+  return g_steal_pointer (&j);
+}
+
 /* A projection or aggregation reads only some of its child's columns: let
  * the child produce only those (through one projection, down to the scan). */
 static WeftPlan *
 prune_child (WeftPlan *p, GError **error)
 {
   WeftPlan *child = p->child;
-  if (child->kind != WEFT_PLAN_CSV_SCAN && child->kind != WEFT_PLAN_PROJECT)
+  if (child->kind != WEFT_PLAN_CSV_SCAN && child->kind != WEFT_PLAN_PROJECT
+      && child->kind != WEFT_PLAN_JOIN)
     return weft_plan_ref (p);
   g_autoptr(GArray) used = used_columns (p);
   guint width = weft_schema_get_n_fields (child->schema);
@@ -225,12 +477,17 @@ prune_child (WeftPlan *p, GError **error)
     return weft_plan_ref (p);
   g_autofree int *map = g_new (int, width);
   g_autoptr(WeftPlan) new_child = child->kind == WEFT_PLAN_CSV_SCAN ? prune_scan (child, used, map)
-                                                                    : prune_project (child, used, map);
+                                  : child->kind == WEFT_PLAN_JOIN ? prune_join (child, used, map, error)
+                                                                  : prune_project (child, used, map);
+  if (new_child == NULL)
+    return NULL;
   if (new_child->kind == WEFT_PLAN_PROJECT)
     {
       WeftPlan *deeper = prune_child (new_child, error);
       weft_plan_unref (new_child);
       new_child = deeper;
+      if (new_child == NULL)
+        return NULL;
     }
   WeftPlan *out = weft_plan_copy_node (p);
   weft_plan_unref (out->child);
@@ -246,6 +503,9 @@ optimize (WeftPlan *p, GError **error)
     return weft_plan_ref (p);
   g_autoptr(WeftPlan) child = optimize (p->child, error);
   if (child == NULL)
+    return NULL;
+  g_autoptr(WeftPlan) right = NULL;
+  if (p->right && (right = optimize (p->right, error)) == NULL)
     return NULL;
   switch (p->kind)
     {
@@ -265,13 +525,17 @@ optimize (WeftPlan *p, GError **error)
           }
         return prune_child (c, error);
       }
-    default:
+    case WEFT_PLAN_JOIN:
       {
-        WeftPlan *c = weft_plan_copy_node (p);
-        weft_plan_unref (c->child);
-        c->child = weft_plan_ref (child);
-        return c;
+        /* Inputs carry only the columns the join reads or outputs (e.g. a semi join's right
+         * side: its keys alone). */
+        g_autoptr(WeftPlan) c = with_children (p, child, right);
+        if (!prune_join_inputs (c, error))
+          return NULL;
+        return g_steal_pointer (&c);
       }
+    default:
+      return with_children (p, child, right);
     }
 }
 

@@ -2,8 +2,10 @@
  * Rules, applied bottom-up: fold constants; drop always-true filters; merge
  * adjacent filters; push a filter below a projection of plain columns and
  * into the CSV scan (which then drops rows right after parsing the
- * predicate's columns); prune columns, so the scan converts only what its
- * consumers read. Pure: the input plan is not changed. */
+ * predicate's columns), and through a join into the input whose rows it
+ * keeps unchanged; prune columns, so the scan converts only what its
+ * consumers read (through projections and joins). Pure: the input plan is
+ * not changed. */
 #pragma once
 
 #include "weft-plan.h"

@@ -19,6 +19,30 @@ weft_agg_func_name (WeftAggFunc func)
     }
 }
 
+const char *
+weft_join_type_name (WeftJoinType type)
+{
+  switch (type)
+    {
+    case WEFT_JOIN_INNER: return "Inner";
+    case WEFT_JOIN_LEFT: return "LeftOuter";
+    case WEFT_JOIN_RIGHT: return "RightOuter";
+    case WEFT_JOIN_FULL: return "FullOuter";
+    case WEFT_JOIN_LEFT_SEMI: return "LeftSemi";
+    case WEFT_JOIN_LEFT_ANTI: return "LeftAnti";
+    default: return "?";
+    }
+}
+
+static GPtrArray *
+copy_exprs (const GPtrArray *src)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  for (guint i = 0; i < src->len; i++)
+    g_ptr_array_add (a, weft_expr_ref (src->pdata[i]));
+  return a;
+}
+
 static WeftPlan *
 node_new (WeftPlanKind kind, WeftPlan *child)
 {
@@ -52,6 +76,12 @@ weft_plan_unref (WeftPlan *p)
     return;
   if (p->child)
     weft_plan_unref (p->child);
+  if (p->right)
+    weft_plan_unref (p->right);
+  if (p->right_exprs)
+    g_ptr_array_unref (p->right_exprs);
+  if (p->join_out)
+    g_array_unref (p->join_out);
   if (p->schema)
     weft_schema_unref (p->schema);
   g_strfreev (p->files);
@@ -94,11 +124,12 @@ weft_plan_copy_node (const WeftPlan *src)
   p->n_partitions = src->n_partitions;
   p->predicate = src->predicate ? weft_expr_ref (src->predicate) : NULL;
   if (src->exprs)
-    {
-      p->exprs = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
-      for (guint i = 0; i < src->exprs->len; i++)
-        g_ptr_array_add (p->exprs, weft_expr_ref (src->exprs->pdata[i]));
-    }
+    p->exprs = copy_exprs (src->exprs);
+  p->right = src->right ? weft_plan_ref (src->right) : NULL;
+  p->join_type = src->join_type;
+  p->right_exprs = src->right_exprs ? copy_exprs (src->right_exprs) : NULL;
+  p->join_out = src->join_out ? g_array_copy (src->join_out) : NULL;
+  p->using_keys = src->using_keys;
   if (src->aggs)
     {
       p->aggs = g_ptr_array_new_with_free_func ((GDestroyNotify) agg_free);
@@ -310,6 +341,258 @@ weft_plan_repartition (WeftPlan *child, guint n)
   return p;
 }
 
+WeftExpr *
+weft_plan_column_ref (const WeftSchema *schema, guint index)
+{
+  /* Resolve the name against a schema of that one field (no ambiguity), then renumber. */
+  const WeftField *f = weft_schema_get_field (schema, index);
+  g_autoptr(WeftSchema) one = weft_schema_new ();
+  weft_schema_add_field (one, f->name, f->type, f->nullable);
+  g_autoptr(WeftExpr) col = weft_expr_col (f->name);
+  g_autoptr(WeftExpr) r = weft_expr_resolve_full (col, one, WEFT_EXPR_RESOLVE_CASE_SENSITIVE, NULL);
+  g_assert (r != NULL);
+  int map[1] = { (int) index };
+  return weft_expr_remap (r, map);
+}
+
+WeftPlan *
+weft_plan_select_indices (WeftPlan *child, const guint *indices, guint n)
+{
+  WeftPlan *p = node_new (WEFT_PLAN_PROJECT, child);
+  p->exprs = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (p->exprs, weft_plan_column_ref (child->schema, indices[i]));
+  p->schema = weft_schema_select (child->schema, indices, n);
+  return p;
+}
+
+WeftPlan *
+weft_plan_distinct (WeftPlan *child)
+{
+  WeftPlan *p = node_new (WEFT_PLAN_AGGREGATE, child);
+  guint n = weft_schema_get_n_fields (child->schema);
+  p->exprs = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  p->schema = weft_schema_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      const WeftField *f = weft_schema_get_field (child->schema, i);
+      g_ptr_array_add (p->exprs, weft_plan_column_ref (child->schema, i));
+      weft_schema_add_field (p->schema, f->name, f->type, f->nullable);
+    }
+  p->aggs = g_ptr_array_new_with_free_func ((GDestroyNotify) agg_free);
+  return p;
+}
+
+/* The type two keys compare as, or 0 when they cannot be compared. */
+static WeftDataType
+common_key_type (WeftDataType a, WeftDataType b)
+{
+  if (a == b)
+    return a;
+  if ((a == WEFT_DATA_TYPE_INT64 && b == WEFT_DATA_TYPE_DOUBLE)
+      || (a == WEFT_DATA_TYPE_DOUBLE && b == WEFT_DATA_TYPE_INT64))
+    return WEFT_DATA_TYPE_DOUBLE;
+  return 0;
+}
+
+static void
+add_out (WeftPlan *p, WeftPlanJoinOutKind from, guint index, const char *name, WeftDataType type,
+         gboolean nullable)
+{
+  WeftPlanJoinOut o = { from, index };
+  g_array_append_val (p->join_out, o);
+  weft_schema_add_field (p->schema, name, type, nullable);
+}
+
+/* Takes over @lkeys and @rkeys (resolved). */
+static WeftPlan *
+join_new (WeftPlan *left, WeftPlan *right, GPtrArray *lkeys, GPtrArray *rkeys, WeftJoinType type,
+          gboolean using_keys, GError **error)
+{
+  g_autoptr(GPtrArray) lk = lkeys;
+  g_autoptr(GPtrArray) rk = rkeys;
+  if (lk->len == 0)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                   "a join needs at least one pair of keys (cross joins are not supported)");
+      return NULL;
+    }
+  if (type > WEFT_JOIN_LEFT_ANTI)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION, "unknown join type %d",
+                   (int) type);
+      return NULL;
+    }
+  for (guint k = 0; k < lk->len; k++)
+    {
+      WeftDataType lt = weft_expr_get_type (lk->pdata[k]), rt = weft_expr_get_type (rk->pdata[k]);
+      if (common_key_type (lt, rt) == 0)
+        {
+          g_autofree char *ls = weft_expr_name (lk->pdata[k]);
+          g_autofree char *rs = weft_expr_name (rk->pdata[k]);
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                       "join keys %s (%s) and %s (%s) have types that cannot be compared: cast one",
+                       ls, weft_data_type_name (lt), rs, weft_data_type_name (rt));
+          return NULL;
+        }
+    }
+  gboolean left_only = type == WEFT_JOIN_LEFT_SEMI || type == WEFT_JOIN_LEFT_ANTI;
+  gboolean pad_left = type == WEFT_JOIN_RIGHT || type == WEFT_JOIN_FULL;
+  gboolean pad_right = type == WEFT_JOIN_LEFT || type == WEFT_JOIN_FULL;
+  guint nl = weft_schema_get_n_fields (left->schema), nr = weft_schema_get_n_fields (right->schema);
+  WeftPlan *p = node_new (WEFT_PLAN_JOIN, left);
+  p->right = weft_plan_ref (right);
+  p->join_type = type;
+  p->using_keys = using_keys;
+  p->join_out = g_array_new (FALSE, FALSE, sizeof (WeftPlanJoinOut));
+  p->schema = weft_schema_new ();
+  g_autofree gboolean *lkey = g_new0 (gboolean, MAX (nl, 1));
+  g_autofree gboolean *rkey = g_new0 (gboolean, MAX (nr, 1));
+  if (using_keys)
+    for (guint k = 0; k < lk->len; k++)
+      {
+        const WeftExpr *l = lk->pdata[k], *r = rk->pdata[k];
+        lkey[weft_expr_get_column (l)] = TRUE;
+        rkey[weft_expr_get_column (r)] = TRUE;
+        WeftDataType t = common_key_type (weft_expr_get_type (l), weft_expr_get_type (r));
+        gboolean nullable = type == WEFT_JOIN_RIGHT ? weft_expr_get_nullable (r)
+                            : type == WEFT_JOIN_FULL ? weft_expr_get_nullable (l) && weft_expr_get_nullable (r)
+                            : weft_expr_get_nullable (l);
+        const char *name = weft_schema_get_field (type == WEFT_JOIN_RIGHT ? right->schema : left->schema,
+                                                  (guint) weft_expr_get_column (type == WEFT_JOIN_RIGHT ? r : l))->name;
+        add_out (p, WEFT_PLAN_JOIN_OUT_KEY, k, name, t, nullable);
+      }
+  for (guint i = 0; i < nl; i++)
+    if (!lkey[i])
+      {
+        const WeftField *f = weft_schema_get_field (left->schema, i);
+        add_out (p, WEFT_PLAN_JOIN_OUT_LEFT, i, f->name, f->type, f->nullable || pad_left);
+      }
+  for (guint i = 0; !left_only && i < nr; i++)
+    if (!rkey[i])
+      {
+        const WeftField *f = weft_schema_get_field (right->schema, i);
+        add_out (p, WEFT_PLAN_JOIN_OUT_RIGHT, i, f->name, f->type, f->nullable || pad_right);
+      }
+  p->exprs = g_steal_pointer (&lk);
+  p->right_exprs = g_steal_pointer (&rk);
+  return p;
+}
+
+WeftPlan *
+weft_plan_join (WeftPlan *left, WeftPlan *right, WeftExpr *const *left_keys,
+                WeftExpr *const *right_keys, guint n_keys, WeftJoinType type, GError **error)
+{
+  GPtrArray *lk = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  GPtrArray *rk = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  for (guint k = 0; k < n_keys; k++)
+    {
+      WeftExpr *l = weft_expr_resolve (left_keys[k], left->schema, error);
+      WeftExpr *r = l ? weft_expr_resolve (right_keys[k], right->schema, error) : NULL;
+      if (r == NULL)
+        {
+          if (l)
+            weft_expr_unref (l);
+          g_ptr_array_unref (lk);
+          g_ptr_array_unref (rk);
+          g_prefix_error (error, "join key %u: ", k);
+          return NULL;
+        }
+      g_ptr_array_add (lk, l);
+      g_ptr_array_add (rk, r);
+    }
+  return join_new (left, right, lk, rk, type, FALSE, error);
+}
+
+/* The one column of @schema named @name (case-insensitively), or -1 with @error. */
+static int
+find_using_column (const WeftSchema *schema, const char *name, const char *side, GError **error)
+{
+  int found = -1;
+  for (guint i = 0; i < weft_schema_get_n_fields (schema); i++)
+    if (g_ascii_strcasecmp (weft_schema_get_field (schema, i)->name, name) == 0)
+      {
+        if (found >= 0)
+          {
+            g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                         "USING column `%s` is ambiguous on the %s side of the join", name, side);
+            return -1;
+          }
+        found = (int) i;
+      }
+  if (found < 0)
+    {
+      g_autofree char *cols = weft_schema_to_string (schema);
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                   "USING column `%s` cannot be resolved on the %s side of the join; its columns "
+                   "are: %s", name, side, cols);
+    }
+  return found;
+}
+
+WeftPlan *
+weft_plan_join_using (WeftPlan *left, WeftPlan *right, const char *const *columns, guint n,
+                      WeftJoinType type, GError **error)
+{
+  GPtrArray *lk = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  GPtrArray *rk = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  for (guint k = 0; k < n; k++)
+    {
+      int l = find_using_column (left->schema, columns[k], "left", error);
+      int r = l >= 0 ? find_using_column (right->schema, columns[k], "right", error) : -1;
+      for (guint j = 0; r >= 0 && j < k; j++)
+        if (g_ascii_strcasecmp (columns[j], columns[k]) == 0)
+          {
+            g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                         "USING column `%s` is given twice", columns[k]);
+            r = -1;
+          }
+      if (r < 0)
+        {
+          g_ptr_array_unref (lk);
+          g_ptr_array_unref (rk);
+          return NULL;
+        }
+      g_ptr_array_add (lk, weft_plan_column_ref (left->schema, (guint) l));
+      g_ptr_array_add (rk, weft_plan_column_ref (right->schema, (guint) r));
+    }
+  return join_new (left, right, lk, rk, type, TRUE, error);
+}
+
+WeftPlan *
+weft_plan_union (WeftPlan *left, WeftPlan *right, GError **error)
+{
+  guint nl = weft_schema_get_n_fields (left->schema), nr = weft_schema_get_n_fields (right->schema);
+  if (nl != nr)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                   "union can only be performed on inputs with the same number of columns, but "
+                   "the first has %u columns and the second has %u", nl, nr);
+      return NULL;
+    }
+  g_autoptr(WeftSchema) schema = weft_schema_new ();
+  for (guint i = 0; i < nl; i++)
+    {
+      const WeftField *a = weft_schema_get_field (left->schema, i);
+      const WeftField *b = weft_schema_get_field (right->schema, i);
+      WeftDataType t = common_key_type (a->type, b->type);
+      if (t == 0)
+        {
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                       "union can only be performed on inputs with compatible column types: "
+                       "column %u of the second input (%s) is %s, not compatible with %s (%s) of "
+                       "the first", i + 1, b->name, weft_data_type_name (b->type), a->name,
+                       weft_data_type_name (a->type));
+          return NULL;
+        }
+      weft_schema_add_field (schema, a->name, t, a->nullable || b->nullable);
+    }
+  WeftPlan *p = node_new (WEFT_PLAN_UNION, left);
+  p->right = weft_plan_ref (right);
+  p->schema = g_steal_pointer (&schema);
+  return p;
+}
+
 /* ---- printing ---- */
 
 static void
@@ -392,22 +675,56 @@ describe (GString *s, const WeftPlan *p)
     case WEFT_PLAN_REPARTITION:
       g_string_append_printf (s, "Repartition %u", p->n_partitions);
       break;
+    case WEFT_PLAN_JOIN:
+      if (p->using_keys)
+        {
+          g_string_append_printf (s, "Join UsingJoin(%s, [", weft_join_type_name (p->join_type));
+          for (guint k = 0; k < p->exprs->len; k++)
+            g_string_append_printf (s, "%s%s", k ? ", " : "",
+                                    weft_expr_get_name (p->exprs->pdata[k]));
+          g_string_append (s, "]), ");
+        }
+      else
+        g_string_append_printf (s, "Join %s, ", weft_join_type_name (p->join_type));
+      for (guint k = 0; k < p->exprs->len; k++)
+        {
+          g_autofree char *l = weft_expr_to_string (p->exprs->pdata[k]);
+          g_autofree char *r = weft_expr_to_string (p->right_exprs->pdata[k]);
+          g_string_append_printf (s, "%s(%s = %s)", k ? " AND " : "", l, r);
+        }
+      break;
+    case WEFT_PLAN_UNION:
+      g_string_append (s, "Union");
+      break;
     }
+}
+
+/* Spark's tree: "+- " before the last child, ":- " before the others, and ":  " down the
+ * lines below a child that is not the last. */
+static void
+append_tree (GString *s, const WeftPlan *p, const char *prefix, const char *branch)
+{
+  g_string_append (s, prefix);
+  g_string_append (s, branch);
+  describe (s, p);
+  g_string_append_c (s, '\n');
+  if (p->child == NULL)
+    return;
+  g_autofree char *inner = g_strconcat (prefix, *branch == '\0' ? "" : *branch == ':' ? ":  " : "   ",
+                                        NULL);
+  if (p->right)
+    {
+      append_tree (s, p->child, inner, ":- ");
+      append_tree (s, p->right, inner, "+- ");
+    }
+  else
+    append_tree (s, p->child, inner, "+- ");
 }
 
 char *
 weft_plan_to_string (const WeftPlan *plan)
 {
   GString *s = g_string_new (NULL);
-  guint depth = 0;
-  for (const WeftPlan *p = plan; p; p = p->child, depth++)
-    {
-      for (guint i = 0; depth > 0 && i + 1 < depth; i++)
-        g_string_append (s, "   ");
-      if (depth > 0)
-        g_string_append (s, "+- ");
-      describe (s, p);
-      g_string_append_c (s, '\n');
-    }
+  append_tree (s, plan, "", "");
   return g_string_free (s, FALSE);
 }

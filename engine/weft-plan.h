@@ -11,6 +11,7 @@
 #include "weft-csv-options.h"
 #include "weft-expr.h"
 #include "weft-hash-agg.h"
+#include "weft-hash-join.h"
 #include "weft-schema.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,8 @@ typedef enum {
   WEFT_PLAN_LIMIT,
   WEFT_PLAN_COALESCE,
   WEFT_PLAN_REPARTITION,
+  WEFT_PLAN_JOIN,
+  WEFT_PLAN_UNION,
 } WeftPlanKind;
 
 /* An aggregate as the user asks for it: @input is unresolved (NULL for count(*)). */
@@ -47,6 +50,20 @@ typedef struct {
   gboolean nulls_first;
 } WeftPlanSortKey;
 
+/* Where a join's output column comes from. */
+typedef enum {
+  WEFT_PLAN_JOIN_OUT_LEFT,   /* column index of the left input */
+  WEFT_PLAN_JOIN_OUT_RIGHT,  /* column index of the right input */
+  WEFT_PLAN_JOIN_OUT_KEY,    /* key index, merged as a USING join does: the left key for inner,
+                              * left, semi and anti joins, the right key for right joins,
+                              * coalesce(left, right) for full joins */
+} WeftPlanJoinOutKind;
+
+typedef struct {
+  WeftPlanJoinOutKind from;
+  guint index;
+} WeftPlanJoinOut;
+
 typedef struct _WeftPlan WeftPlan;
 
 /* Read-only outside weft-plan.c and weft-optimizer.c. */
@@ -54,7 +71,8 @@ struct _WeftPlan {
   gint refs;
   WeftPlanKind kind;
   WeftSchema *schema;          /* output */
-  WeftPlan *child;
+  WeftPlan *child;            /* JOIN, UNION: the left input */
+  WeftPlan *right;            /* JOIN, UNION: the right input */
   /* CSV_SCAN */
   GStrv files;
   WeftCsvOptions *csv;
@@ -68,8 +86,13 @@ struct _WeftPlan {
   guint n_partitions;
   /* FILTER */
   WeftExpr *predicate;
-  /* PROJECT, AGGREGATE (keys) */
+  /* PROJECT, AGGREGATE (keys), JOIN (left keys) */
   GPtrArray *exprs;            /* WeftExpr* */
+  /* JOIN: keys are compared pairwise; a pair of int64 and double compares as doubles. */
+  WeftJoinType join_type;
+  GPtrArray *right_exprs;      /* WeftExpr*: the right keys, resolved against the right input */
+  GArray *join_out;            /* WeftPlanJoinOut per output column */
+  gboolean using_keys;         /* the keys were given as column names (explain says so) */
   /* AGGREGATE */
   GPtrArray *aggs;             /* WeftPlanAgg* */
   /* SORT */
@@ -92,6 +115,41 @@ WeftPlan *weft_plan_limit (WeftPlan *child, gint64 n);
 WeftPlan *weft_plan_coalesce (WeftPlan *child, guint n);
 WeftPlan *weft_plan_repartition (WeftPlan *child, guint n);
 
+/**
+ * weft_plan_join:
+ * @left_keys: (array length=n_keys): expressions over @left (unresolved; resolved here)
+ * @right_keys: (array length=n_keys): expressions over @right, of the same types pairwise
+ *   (int64 with double is allowed: they compare as doubles)
+ * Output: the left columns then the right ones (semi and anti: the left only).
+ */
+WeftPlan *weft_plan_join (WeftPlan *left, WeftPlan *right, WeftExpr *const *left_keys,
+                          WeftExpr *const *right_keys, guint n_keys, WeftJoinType type,
+                          GError **error);
+/**
+ * weft_plan_join_using:
+ * @columns: (array length=n): names present on both sides
+ * Spark's join(other, on=[names]): output is each key once (see WEFT_PLAN_JOIN_OUT_KEY), then
+ * the other left columns, then the other right ones (none for semi and anti).
+ */
+WeftPlan *weft_plan_join_using (WeftPlan *left, WeftPlan *right, const char *const *columns,
+                                guint n, WeftJoinType type, GError **error);
+/**
+ * weft_plan_union:
+ * Spark's union: by position; the same number of columns, each pair of the same type or of
+ * int64 and double (widened to double). Names come from @left.
+ */
+WeftPlan *weft_plan_union (WeftPlan *left, WeftPlan *right, GError **error);
+/** weft_plan_select_indices: a projection of @child's columns by index (names kept, even duplicated ones). */
+WeftPlan *weft_plan_select_indices (WeftPlan *child, const guint *indices, guint n);
+/** weft_plan_distinct: an aggregation keyed on every column, with no aggregate. */
+WeftPlan *weft_plan_distinct (WeftPlan *child);
+/**
+ * weft_plan_column_ref:
+ * Returns: (transfer full) a resolved reference to column @index of @schema, made without
+ *   looking the name up (so it works for duplicated names).
+ */
+WeftExpr *weft_plan_column_ref (const WeftSchema *schema, guint index);
+
 WeftPlan *weft_plan_ref (WeftPlan *plan);
 void weft_plan_unref (WeftPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftPlan, weft_plan_unref)
@@ -103,5 +161,7 @@ WeftPlan *weft_plan_copy_node (const WeftPlan *plan);
 char *weft_plan_to_string (const WeftPlan *plan);
 
 const char *weft_agg_func_name (WeftAggFunc func);
+/** weft_join_type_name: Spark's name in explain: "Inner", "LeftOuter", ..., "LeftAnti". */
+const char *weft_join_type_name (WeftJoinType type);
 
 G_END_DECLS

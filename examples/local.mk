@@ -29,3 +29,9 @@ tests_engine_test_examples_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_engine_test_examples_LDADD = $(COMMON_LIBS)
 EXTRA_tests_engine_test_examples_DEPENDENCIES = examples/people$(EXEEXT) examples/marbles$(EXEEXT) \
 	examples/write-csv$(EXEEXT) examples/employees$(EXEEXT)
+
+# The DataFrame API's joins, union, distinct, drop, take and aggregates (tests/engine/test-dataframe-ops).
+check_PROGRAMS += tests/engine/test-dataframe-ops
+tests_engine_test_dataframe_ops_SOURCES = tests/engine/test-dataframe-ops.c
+tests_engine_test_dataframe_ops_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
+tests_engine_test_dataframe_ops_LDADD = $(EXAMPLE_LIBS)

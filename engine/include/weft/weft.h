@@ -67,12 +67,51 @@ WeftDataFrame *weft_df_order_by (WeftDataFrame *df, const WeftPlanSortKey *keys,
 WeftDataFrame *weft_df_limit (WeftDataFrame *df, gint64 n);
 WeftDataFrame *weft_df_coalesce (WeftDataFrame *df, guint n);
 WeftDataFrame *weft_df_repartition (WeftDataFrame *df, guint n);
+/**
+ * weft_df_drop: the DataFrame without the named columns (NULL-terminated; every column of a
+ * name, case-insensitively; a name that is not there is ignored, as in Spark).
+ */
+WeftDataFrame *weft_df_drop (WeftDataFrame *df, GError **error, const char *first, ...)
+  G_GNUC_NULL_TERMINATED;
+/** weft_df_distinct: the distinct rows (nulls equal each other, as in Spark). */
+WeftDataFrame *weft_df_distinct (WeftDataFrame *df);
+/** weft_df_drop_duplicates: dropDuplicates() over all columns: weft_df_distinct(). */
+WeftDataFrame *weft_df_drop_duplicates (WeftDataFrame *df);
+/**
+ * weft_df_union:
+ * Spark's union (unionAll): the rows of both, by column position (names from @df); the same
+ * number of columns, of the same types or int64 with double (widened to double).
+ */
+WeftDataFrame *weft_df_union (WeftDataFrame *df, WeftDataFrame *other, GError **error);
+/**
+ * weft_df_join:
+ * @on_columns: (array zero-terminated=1): key columns present on both sides
+ * Spark's df.join(other, on=[names], how): equal keys match (null keys never do); the output
+ * has each key once (from the left, from the right for a right join, the non-null one for a
+ * full join), then the left's other columns, then the right's (none for semi and anti).
+ */
+WeftDataFrame *weft_df_join (WeftDataFrame *df, WeftDataFrame *other,
+                             const char *const *on_columns, WeftJoinType how, GError **error);
+/**
+ * weft_df_join_on:
+ * @left_keys: (array length=n): expressions over @df
+ * @right_keys: (array length=n): expressions over @other, matched pairwise (int64 with double
+ *   compares as doubles)
+ * An equi-join on left_keys[i] = right_keys[i] for every i: the output has every left column
+ * then every right column (semi and anti: the left's only).
+ */
+WeftDataFrame *weft_df_join_on (WeftDataFrame *df, WeftDataFrame *other,
+                                WeftExpr *const *left_keys, WeftExpr *const *right_keys, guint n,
+                                WeftJoinType how, GError **error);
 
 /* Actions: run the plan. */
 /** weft_df_count: Returns: the rows, or -1 with @error. */
 gint64 weft_df_count (WeftDataFrame *df, GError **error);
 /** weft_df_collect: Returns: (transfer full) every row, in one batch, in partition order. */
 WeftBatch *weft_df_collect (WeftDataFrame *df, GError **error);
+/** weft_df_take: Returns: (transfer full) the first @n rows (fewer if there are not as many),
+ *  in partition order, reading only what it needs. */
+WeftBatch *weft_df_take (WeftDataFrame *df, gint64 n, GError **error);
 /** weft_df_show_string: Returns: (transfer full) Spark's show(n, truncate) table. */
 char *weft_df_show_string (WeftDataFrame *df, int n, int truncate, GError **error);
 /** weft_df_show: prints weft_df_show_string() to stdout. */
