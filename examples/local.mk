@@ -22,6 +22,16 @@ tests_engine_test_dataframe_SOURCES = tests/engine/test-dataframe.c
 tests_engine_test_dataframe_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
 tests_engine_test_dataframe_LDADD = $(EXAMPLE_LIBS)
 
+# The engine benchmark against DuckDB and Polars, run by hand: bench/engine.sh [ROWS].
+noinst_PROGRAMS += bench/bench-engine bench/gen-employees
+bench_bench_engine_SOURCES = bench/bench-engine.c
+bench_bench_engine_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+bench_bench_engine_LDADD = $(EXAMPLE_LIBS)
+bench_gen_employees_SOURCES = bench/gen-employees.c
+# The generator needs only GLib, so data can be made while the engine does not build.
+bench_gen_employees_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+bench_gen_employees_LDADD = $(GLIB_LIBS)
+
 # The example programs run as a user runs them (tests/engine/test-examples).
 check_PROGRAMS += tests/engine/test-examples
 tests_engine_test_examples_SOURCES = tests/engine/test-examples.c
