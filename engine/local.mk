@@ -104,7 +104,26 @@ bench_bench_expr_LDADD = $(ENGINE_CORE_LIBS)
 engine_libweft_engine_core_la_SOURCES += \
 	engine/weft-plan.c engine/weft-plan.h \
 	engine/weft-optimizer.c engine/weft-optimizer.h \
+	engine/weft-physical.c engine/weft-physical.h \
 	engine/weft-exec.c engine/weft-exec.h
 engine_libweft_engine_core_la_SOURCES += \
+	engine/include/weft/weft-backend.h engine/weft-backend.c engine/weft-backend-local.c \
 	engine/weft-dataframe.c engine/include/weft/weft.h
 engine_libweft_engine_core_la_CPPFLAGS += -I$(top_srcdir)/engine/include
+
+# ---- The installed library: libweft.so, its headers under $(includedir)/weft, and weft.pc, so a
+# driver builds with `cc app.c $(pkg-config --cflags --libs weft)` and includes <weft/weft.h>.
+lib_LTLIBRARIES = engine/libweft.la
+engine_libweft_la_SOURCES =
+# An empty C source list: link with the C compiler.
+nodist_EXTRA_engine_libweft_la_SOURCES = engine/weft-empty.c
+engine_libweft_la_LIBADD = engine/libweft-engine-core.la $(CSV_LIBS) $(LZ4_LIBS) $(GLIB_LIBS) -lm
+engine_libweft_la_LDFLAGS = -version-info 0:0:0 -no-undefined
+weftincludedir = $(includedir)/weft
+weftinclude_HEADERS = \
+	engine/include/weft/weft.h engine/include/weft/weft-backend.h \
+	engine/weft-batch.h engine/weft-column.h engine/weft-csv-options.h engine/weft-expr.h \
+	engine/weft-hash-agg.h engine/weft-hash-join.h engine/weft-operator.h engine/weft-parse.h \
+	engine/weft-plan.h engine/weft-schema.h engine/weft-selection.h
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = engine/weft.pc

@@ -13,12 +13,18 @@
 #include "weft-exec.h"
 #include "weft-optimizer.h"
 #include "weft-output-job.h"
+#include "weft-physical.h"
 #include "weft-show.h"
+#include "weft/weft-backend.h"
 
 struct _WeftSession {
   char *app_name;
   guint parallelism;
+  GHashTable *conf;             /* key -> value: the session's effective configuration */
+  const WeftBackendOps *ops;
+  gpointer backend;
   WeftExec *exec;
+  gint64 split_bytes;           /* spark.sql.files.maxPartitionBytes */
 };
 
 struct _WeftDataFrame {
@@ -27,40 +33,286 @@ struct _WeftDataFrame {
   WeftPlan *plan;
 };
 
-/* Memory for one task's stateful operator before it spills. */
-#define TASK_MEMORY ((gsize) 256 * 1024 * 1024)
+struct _WeftSessionBuilder {
+  GHashTable *conf;             /* key -> value, the last setting wins */
+};
+
+#define DEFAULT_MASTER "local[*]"
+#define DEFAULT_EXECUTOR_MEMORY "1g"
+
+WeftSessionBuilder *
+weft_session_builder_new (void)
+{
+  WeftSessionBuilder *b = g_new0 (WeftSessionBuilder, 1);
+  b->conf = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return b;
+}
+
+void
+weft_session_builder_free (WeftSessionBuilder *b)
+{
+  if (b == NULL)
+    return;
+  g_hash_table_unref (b->conf);
+  g_free (b);
+}
+
+WeftSessionBuilder *
+weft_session_builder_config (WeftSessionBuilder *b, const char *key, const char *value)
+{
+  if (key && *key && value)
+    g_hash_table_insert (b->conf, g_strstrip (g_strdup (key)), g_strstrip (g_strdup (value)));
+  return b;
+}
+
+WeftSessionBuilder *
+weft_session_builder_app_name (WeftSessionBuilder *b, const char *name)
+{
+  return weft_session_builder_config (b, "spark.app.name", name);
+}
+
+WeftSessionBuilder *
+weft_session_builder_master (WeftSessionBuilder *b, const char *master)
+{
+  return weft_session_builder_config (b, "spark.master", master);
+}
+
+/* Settings of @path (spark-defaults.conf's format: "key value" or "key=value" per line, '#'
+ * comments) not already set in @b. */
+static gboolean
+load_properties (WeftSessionBuilder *b, const char *path, gboolean override, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      if (*line == '\0' || *line == '#')
+        continue;
+      gsize k = strcspn (line, " \t=");
+      if (line[k] == '\0')
+        {
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                       "%s:%u: \"%s\" has no value: write \"key value\"", path, i + 1, line);
+          return FALSE;
+        }
+      char *value = line + k + strspn (line + k, " \t=");
+      line[k] = '\0';
+      if (override || !g_hash_table_contains (b->conf, line))
+        weft_session_builder_config (b, line, value);
+    }
+  return TRUE;
+}
+
+gboolean
+weft_session_builder_load_properties (WeftSessionBuilder *b, const char *path, GError **error)
+{
+  return load_properties (b, path, TRUE, error);
+}
+
+/* One option's value: "--opt value" or "--opt=value"; *i is left on the last word used. */
+static const char *
+option_value (int argc, char **argv, int *i, const char *name, GError **error)
+{
+  gsize n = strlen (name);
+  if (argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (*i + 1 >= argc)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION, "%s needs a value", name);
+      return NULL;
+    }
+  return argv[++*i];
+}
+
+static gboolean
+is_option (const char *arg, const char *name)
+{
+  gsize n = strlen (name);
+  return strncmp (arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+gboolean
+weft_session_builder_parse_args (WeftSessionBuilder *b, int *argc, char ***argv, GError **error)
+{
+  char **args = *argv;
+  int out = 1;
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *v;
+      if (is_option (args[i], "--master") || is_option (args[i], "--name")
+          || is_option (args[i], "--conf") || is_option (args[i], "--properties-file"))
+        {
+          const char *opt = args[i];
+          if ((v = option_value (*argc, args, &i, is_option (opt, "--master") ? "--master"
+                                 : is_option (opt, "--name") ? "--name"
+                                 : is_option (opt, "--conf") ? "--conf" : "--properties-file",
+                                 error)) == NULL)
+            return FALSE;
+          if (is_option (opt, "--master"))
+            weft_session_builder_master (b, v);
+          else if (is_option (opt, "--name"))
+            weft_session_builder_app_name (b, v);
+          else if (is_option (opt, "--properties-file"))
+            {
+              if (!load_properties (b, v, TRUE, error))
+                return FALSE;
+            }
+          else
+            {
+              const char *eq = strchr (v, '=');
+              if (eq == NULL || eq == v)
+                {
+                  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                               "--conf \"%s\" is not KEY=VALUE (e.g. --conf spark.executor.memory=2g)", v);
+                  return FALSE;
+                }
+              g_autofree char *key = g_strndup (v, (gsize) (eq - v));
+              weft_session_builder_config (b, key, eq + 1);
+            }
+        }
+      else
+        args[out++] = args[i];
+    }
+  *argc = out;
+  args[out] = NULL;
+  return TRUE;
+}
+
+/* A size as Spark writes them: 512m, 1g, 1.5g, 64k, 2t (powers of 1024, an optional trailing
+ * "b"); a bare number is in @bare_unit bytes. */
+static gboolean
+parse_size (const char *key, const char *text, gint64 bare_unit, gint64 *out, GError **error)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+  gint64 unit = bare_unit;
+  if (end != text && *end)
+    {
+      switch (g_ascii_tolower (*end++))
+        {
+        case 'b': unit = 1; end--; break;
+        case 'k': unit = 1024; break;
+        case 'm': unit = 1024 * 1024; break;
+        case 'g': unit = (gint64) 1024 * 1024 * 1024; break;
+        case 't': unit = (gint64) 1024 * 1024 * 1024 * 1024; break;
+        default: unit = 0; break;
+        }
+      if (unit && g_ascii_tolower (*end) == 'b')
+        end++;
+    }
+  if (end == text || *end || unit == 0 || !(v > 0) || v * (double) unit > 1e15)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                   "%s = \"%s\" is not a size: write e.g. 512m, 1g or 64k", key, text);
+      return FALSE;
+    }
+  *out = (gint64) (v * (double) unit);
+  return TRUE;
+}
+
+static gboolean
+parse_count (const char *key, const char *text, guint *out, GError **error)
+{
+  char *end = NULL;
+  guint64 v = g_ascii_strtoull (text, &end, 10);
+  if (end == text || *end || v < 1 || v > 100000)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                   "%s = \"%s\" is not a whole number from 1 to 100000", key, text);
+      return FALSE;
+    }
+  *out = (guint) v;
+  return TRUE;
+}
+
+static const char *
+conf_or (GHashTable *conf, const char *key, const char *fallback)
+{
+  const char *v = g_hash_table_lookup (conf, key);
+  return v ? v : fallback;
+}
+
+WeftSession *
+weft_session_builder_get_or_create (WeftSessionBuilder *b, GError **error)
+{
+  /* The lowest layer: $WEFT_CONF_DIR/weft-defaults.conf, as spark-defaults.conf. */
+  const char *dir = g_getenv ("WEFT_CONF_DIR");
+  if (dir && *dir)
+    {
+      g_autofree char *path = g_build_filename (dir, "weft-defaults.conf", NULL);
+      if (g_file_test (path, G_FILE_TEST_EXISTS) && !load_properties (b, path, FALSE, error))
+        return NULL;
+    }
+  const char *master = g_hash_table_lookup (b->conf, "spark.master");
+  if (master == NULL || *master == '\0')
+    master = g_getenv ("WEFT_MASTER");
+  if (master == NULL || *master == '\0')
+    master = DEFAULT_MASTER;
+  g_autofree char *master_copy = g_strdup (master);
+  weft_session_builder_master (b, master_copy);
+
+  gint64 memory = 0, split = 0;
+  guint cores = 1, shuffle = 0;
+  if (!parse_size ("spark.executor.memory",
+                   conf_or (b->conf, "spark.executor.memory", DEFAULT_EXECUTOR_MEMORY),
+                   1024 * 1024, &memory, error)
+      || !parse_size ("spark.sql.files.maxPartitionBytes",
+                      conf_or (b->conf, "spark.sql.files.maxPartitionBytes", "128m"), 1, &split, error)
+      || !parse_count ("spark.executor.cores", conf_or (b->conf, "spark.executor.cores", "1"), &cores,
+                       error))
+    return NULL;
+  const char *sp = g_hash_table_lookup (b->conf, "spark.sql.shuffle.partitions");
+  if (sp && !parse_count ("spark.sql.shuffle.partitions", sp, &shuffle, error))
+    return NULL;
+
+  const WeftBackendOps *ops = weft_backend_lookup (master_copy, error);
+  if (ops == NULL)
+    return NULL;
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, b->conf);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      g_ptr_array_add (pairs, k);
+      g_ptr_array_add (pairs, v);
+    }
+  g_ptr_array_add (pairs, NULL);
+  gpointer backend = ops->open (master_copy, (const char *const *) pairs->pdata, error);
+  if (backend == NULL)
+    return NULL;
+  guint slots = ops->slots (backend);
+  /* An executor's memory is shared by the tasks it runs at once: each stateful operator
+   * spills past its share. */
+  gsize task_memory = (gsize) MAX (memory / slots, 1024 * 1024);
+
+  WeftSession *s = g_new0 (WeftSession, 1);
+  s->app_name = g_strdup (conf_or (b->conf, "spark.app.name", "weft"));
+  s->parallelism = slots;
+  s->conf = g_hash_table_ref (b->conf);
+  s->ops = ops;
+  s->backend = backend;
+  s->split_bytes = split;
+  s->exec = weft_exec_new (ops, backend, task_memory, shuffle ? shuffle : slots);
+  /* The builder may go on being changed and used; the session keeps what it was given. */
+  GHashTable *fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_iter_init (&it, b->conf);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (fresh, g_strdup (k), g_strdup (v));
+  b->conf = fresh;
+  return s;
+}
 
 WeftSession *
 weft_session_new (const char *app_name, const char *master, GError **error)
 {
-  if (master == NULL)
-    master = g_getenv ("WEFT_MASTER");
-  if (master == NULL || *master == '\0')
-    master = "local[*]";
-  guint n = 0;
-  if (g_str_equal (master, "local"))
-    n = 1;
-  else if (g_str_equal (master, "local[*]"))
-    n = g_get_num_processors ();
-  else if (g_str_has_prefix (master, "local[") && g_str_has_suffix (master, "]"))
-    {
-      char *end = NULL;
-      guint64 v = g_ascii_strtoull (master + 6, &end, 10);
-      if (end && *end == ']' && v >= 1 && v <= 4096)
-        n = (guint) v;
-    }
-  if (n == 0)
-    {
-      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "master \"%s\" is not local, local[N] or local[*] (the cluster master comes "
-                   "with weft-submit)", master);
-      return NULL;
-    }
-  WeftSession *s = g_new0 (WeftSession, 1);
-  s->app_name = g_strdup (app_name ? app_name : "weft");
-  s->parallelism = n;
-  s->exec = weft_exec_new (n, TASK_MEMORY, n);
-  return s;
+  g_autoptr(WeftSessionBuilder) b = weft_session_builder_new ();
+  weft_session_builder_app_name (b, app_name);
+  weft_session_builder_master (b, master);
+  return weft_session_builder_get_or_create (b, error);
 }
 
 void
@@ -69,6 +321,8 @@ weft_session_free (WeftSession *s)
   if (s == NULL)
     return;
   weft_exec_free (s->exec);
+  s->ops->close (s->backend);
+  g_hash_table_unref (s->conf);
   g_free (s->app_name);
   g_free (s);
 }
@@ -77,6 +331,18 @@ guint
 weft_session_get_parallelism (WeftSession *s)
 {
   return s->parallelism;
+}
+
+const char *
+weft_session_get_conf (WeftSession *s, const char *key)
+{
+  return g_hash_table_lookup (s->conf, key);
+}
+
+gsize
+weft_session_get_task_memory (WeftSession *s)
+{
+  return weft_exec_get_task_memory (s->exec);
 }
 
 static WeftDataFrame *
@@ -118,6 +384,7 @@ WeftDataFrame *
 weft_read_csv (WeftSession *s, const char *path, const char *const *options, GError **error)
 {
   g_autoptr(WeftCsvOptions) opts = weft_csv_options_new ();
+  opts->split_bytes = s->split_bytes;
   for (guint i = 0; options && options[i]; i += 2)
     {
       if (options[i + 1] == NULL)
@@ -229,6 +496,13 @@ WeftDataFrame *
 weft_df_repartition (WeftDataFrame *df, guint n)
 {
   return df_new (df->session, weft_plan_repartition (df->plan, n));
+}
+
+WeftDataFrame *
+weft_df_repartition_by (WeftDataFrame *df, guint n, WeftExpr *const *keys, guint n_keys,
+                        GError **error)
+{
+  return df_new (df->session, weft_plan_repartition_by (df->plan, n, keys, n_keys, error));
 }
 
 WeftDataFrame *
@@ -513,7 +787,10 @@ weft_df_explain (WeftDataFrame *df, gboolean extended, GError **error)
     return NULL;
   g_autofree char *logical = weft_plan_to_string (df->plan);
   g_autofree char *opt = weft_plan_to_string (optimized);
-  return g_strdup_printf ("%s%s== Optimized Logical Plan ==\n%s",
+  g_autofree char *physical = weft_physical_plan_to_string (
+    optimized, weft_exec_get_shuffle_partitions (df->session->exec));
+  /* Spark's sections, a blank line between them. */
+  return g_strdup_printf ("%s%s%s== Optimized Logical Plan ==\n%s\n== Physical Plan ==\n%s",
                           extended ? "== Analyzed Logical Plan ==\n" : "",
-                          extended ? logical : "", opt);
+                          extended ? logical : "", extended ? "\n" : "", opt, physical);
 }

@@ -11,7 +11,8 @@
 #include "weft-sort.h"
 
 struct _WeftExec {
-  guint threads;
+  const WeftBackendOps *ops;
+  gpointer backend;     /* (borrowed) where tasks run */
   gsize task_memory;
   guint shuffle_partitions;
 };
@@ -851,67 +852,25 @@ open_partition (Run *run, WeftPlan *p, guint part, GError **error)
 
 typedef gboolean (*TaskFunc) (Run *run, guint part, gpointer data, GError **error);
 
+/* A stage's tasks go to the session's backend, which runs them on its slots. */
 typedef struct {
   Run *run;
   TaskFunc func;
   gpointer data;
-  GMutex lock;
-  GCond done;
-  guint remaining;
-  GError *error;
 } Tasks;
 
-static void
-task_thread (gpointer item, gpointer pool_data)
+static gboolean
+run_task (guint part, gpointer data, GError **error)
 {
-  Tasks *t = pool_data;
-  guint part = GPOINTER_TO_UINT (item) - 1;
-  GError *error = NULL;
-  gboolean failed;
-  g_mutex_lock (&t->lock);
-  failed = t->error != NULL;
-  g_mutex_unlock (&t->lock);
-  /* Once a task failed the job fails: the others need not run. */
-  if (!failed && !t->func (t->run, part, t->data, &error))
-    {
-      g_mutex_lock (&t->lock);
-      if (t->error == NULL)
-        t->error = error;
-      else
-        g_error_free (error);
-      g_mutex_unlock (&t->lock);
-    }
-  g_mutex_lock (&t->lock);
-  if (--t->remaining == 0)
-    g_cond_signal (&t->done);
-  g_mutex_unlock (&t->lock);
+  Tasks *t = data;
+  return t->func (t->run, part, t->data, error);
 }
 
 static gboolean
 run_tasks (Run *run, guint n, TaskFunc func, gpointer data, GError **error)
 {
-  if (n == 0)
-    return TRUE;
   Tasks t = { run, func, data };
-  g_mutex_init (&t.lock);
-  g_cond_init (&t.done);
-  t.remaining = n;
-  GThreadPool *pool = g_thread_pool_new (task_thread, &t, (gint) MIN (run->ex->threads, n), TRUE, NULL);
-  for (guint i = 0; i < n; i++)
-    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
-  g_mutex_lock (&t.lock);
-  while (t.remaining > 0)
-    g_cond_wait (&t.done, &t.lock);
-  g_mutex_unlock (&t.lock);
-  g_thread_pool_free (pool, FALSE, TRUE);
-  g_mutex_clear (&t.lock);
-  g_cond_clear (&t.done);
-  if (t.error)
-    {
-      g_propagate_error (error, t.error);
-      return FALSE;
-    }
-  return TRUE;
+  return run->ex->ops->run_stage (run->ex->backend, n, run_task, &t, error);
 }
 
 /* Materializing an exchange: each task streams a child partition into the buckets. */
@@ -1051,6 +1010,54 @@ gather_task (Run *run, guint part, gpointer data, GError **error)
           guint nb = x->st->n;
           add_to_bucket (x, rr++ % nb, g_steal_pointer (&in));
         }
+    }
+  iter_free (it);
+  return ok;
+}
+
+/* repartition(n, keys): each task hash-partitions a child partition by the keys' values, with
+ * the hash the aggregate's and the join's exchanges use, so equal keys (nulls too) meet. */
+static gboolean
+hash_repartition_task (Run *run, guint part, gpointer data, GError **error)
+{
+  Exchange *x = data;
+  WeftPlan *p = x->p;
+  guint nb = x->st->n, nk = p->exprs->len;
+  Iter *it = open_partition (run, p->child, part, error);
+  if (it == NULL)
+    return FALSE;
+  gboolean ok = TRUE;
+  while (ok && it->next)
+    {
+      g_autoptr(WeftBatch) in = NULL;
+      ok = it->next (it, &in, error);
+      if (!ok || in == NULL)
+        break;
+      if (in->n_rows == 0)
+        continue;
+      g_autofree WeftColumn **keys = g_new0 (WeftColumn *, MAX (nk, 1));
+      for (guint k = 0; ok && k < nk; k++)
+        ok = (keys[k] = weft_expr_eval (p->exprs->pdata[k], in, error)) != NULL;
+      if (ok)
+        {
+          g_autofree guint64 *hashes = g_new (guint64, in->n_rows);
+          weft_hash_columns (keys, nk, in->n_rows, hashes);
+          g_autoptr(GPtrArray) sels = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_selection_free);
+          for (guint b = 0; b < nb; b++)
+            g_ptr_array_add (sels, weft_selection_new (in->n_rows / nb + 16));
+          for (gsize r = 0; r < in->n_rows; r++)
+            weft_selection_add (sels->pdata[weft_hash_partition (hashes[r], nb)], (guint32) r);
+          for (guint b = 0; b < nb; b++)
+            {
+              WeftSelection *sel = sels->pdata[b];
+              if (sel->n > 0)
+                add_to_bucket (x, b, sel->n == in->n_rows ? weft_batch_slice (in, 0, in->n_rows)
+                                                          : weft_batch_take (in, sel));
+            }
+        }
+      for (guint k = 0; k < nk; k++)
+        if (keys[k])
+          weft_column_unref (keys[k]);
     }
   iter_free (it);
   return ok;
@@ -1249,7 +1256,7 @@ prepare (Run *run, WeftPlan *p, GError **error)
       return TRUE;
     case WEFT_PLAN_REPARTITION:
       st->n = p->n_partitions;
-      return materialize (run, p, st, gather_task, error);
+      return materialize (run, p, st, p->exprs ? hash_repartition_task : gather_task, error);
     case WEFT_PLAN_JOIN:
       st->n = run->ex->shuffle_partitions;
       return materialize_join (run, p, st, error);
@@ -1308,23 +1315,37 @@ weft_exec_run (WeftExec *ex, WeftPlan *plan, void (*on_start) (guint, gpointer),
 }
 
 WeftExec *
-weft_exec_new (guint threads, gsize task_memory, guint shuffle_partitions)
+weft_exec_new (const WeftBackendOps *ops, gpointer backend, gsize task_memory,
+               guint shuffle_partitions)
 {
   WeftExec *ex = g_new0 (WeftExec, 1);
-  ex->threads = MAX (threads, 1);
+  ex->ops = ops;
+  ex->backend = backend;
   ex->task_memory = task_memory;
   ex->shuffle_partitions = MAX (shuffle_partitions, 1);
   return ex;
 }
 
+gsize
+weft_exec_get_task_memory (WeftExec *ex)
+{
+  return ex->task_memory;
+}
+
 guint
 weft_exec_get_threads (WeftExec *ex)
 {
-  return ex->threads;
+  return ex->ops->slots (ex->backend);
 }
 
 void
 weft_exec_free (WeftExec *ex)
 {
   g_free (ex);
+}
+
+guint
+weft_exec_get_shuffle_partitions (WeftExec *ex)
+{
+  return ex->shuffle_partitions;
 }

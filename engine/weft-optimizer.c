@@ -1,6 +1,8 @@
 /* weft-optimizer: logical rewrites. See weft-optimizer.h. */
 #include "weft-optimizer.h"
 
+#include <string.h>
+
 static gboolean
 is_true_literal (const WeftExpr *e)
 {
@@ -341,6 +343,7 @@ prune_project (const WeftPlan *proj, GArray *used, int *map)
 
 static WeftPlan *prune_child (WeftPlan *p, GError **error);
 static WeftPlan *prune_join (const WeftPlan *join, GArray *used, int *map, GError **error);
+static WeftPlan *prune_repartition (const WeftPlan *rep, GArray *used, int *map, GError **error);
 
 /* @input producing only the columns in @used (ascending order kept), @map
  * filled as by prune_scan: through a scan, a projection or a join, else by
@@ -355,6 +358,8 @@ prune_input (WeftPlan *input, GArray *used, int *map, GError **error)
       return prune_scan (input, used, map);
     case WEFT_PLAN_JOIN:
       return prune_join (input, used, map, error);
+    case WEFT_PLAN_REPARTITION:
+      return prune_repartition (input, used, map, error);
     case WEFT_PLAN_PROJECT:
       {
         g_autoptr(WeftPlan) proj = prune_project (input, used, map);
@@ -462,6 +467,43 @@ prune_join (const WeftPlan *join, GArray *used, int *map, GError **error)
   return g_steal_pointer (&j);
 }
 
+/* A repartition passes its child's columns on: its child produces the columns in @used and
+ * those its keys read (which stay, though the consumer does not read them), @map filled as by
+ * prune_scan. */
+static WeftPlan *
+prune_repartition (const WeftPlan *rep, GArray *used, int *map, GError **error)
+{
+  guint width = weft_schema_get_n_fields (rep->schema);
+  g_autofree gboolean *need = g_new0 (gboolean, MAX (width, 1));
+  g_autoptr(GArray) cols = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_vals (cols, used->data, used->len);
+  for (guint k = 0; rep->exprs && k < rep->exprs->len; k++)
+    weft_expr_columns (rep->exprs->pdata[k], cols);
+  for (guint i = 0; i < cols->len; i++)
+    need[g_array_index (cols, guint, i)] = TRUE;
+  g_array_set_size (cols, 0);
+  for (guint i = 0; i < width; i++)
+    if (need[i])
+      g_array_append_val (cols, i);
+  if (cols->len == width)
+    {
+      for (guint i = 0; i < width; i++)
+        map[i] = (int) i;
+      return weft_plan_ref ((WeftPlan *) rep);
+    }
+  g_autofree int *inner = g_new (int, width);
+  g_autoptr(WeftPlan) child = prune_input (rep->child, cols, inner, error);
+  if (child == NULL)
+    return NULL;
+  WeftPlan *r = with_children (rep, child, NULL);
+  weft_schema_unref (r->schema);
+  r->schema = weft_schema_ref (child->schema);
+  if (r->exprs)
+    remap_exprs (r->exprs, inner);
+  memcpy (map, inner, width * sizeof (int));
+  return r;
+}
+
 /* A projection or aggregation reads only some of its child's columns: let
  * the child produce only those (through one projection, down to the scan). */
 static WeftPlan *
@@ -469,7 +511,7 @@ prune_child (WeftPlan *p, GError **error)
 {
   WeftPlan *child = p->child;
   if (child->kind != WEFT_PLAN_CSV_SCAN && child->kind != WEFT_PLAN_PROJECT
-      && child->kind != WEFT_PLAN_JOIN)
+      && child->kind != WEFT_PLAN_JOIN && child->kind != WEFT_PLAN_REPARTITION)
     return weft_plan_ref (p);
   g_autoptr(GArray) used = used_columns (p);
   guint width = weft_schema_get_n_fields (child->schema);
@@ -478,7 +520,9 @@ prune_child (WeftPlan *p, GError **error)
   g_autofree int *map = g_new (int, width);
   g_autoptr(WeftPlan) new_child = child->kind == WEFT_PLAN_CSV_SCAN ? prune_scan (child, used, map)
                                   : child->kind == WEFT_PLAN_JOIN ? prune_join (child, used, map, error)
-                                                                  : prune_project (child, used, map);
+                                  : child->kind == WEFT_PLAN_REPARTITION
+                                    ? prune_repartition (child, used, map, error)
+                                    : prune_project (child, used, map);
   if (new_child == NULL)
     return NULL;
   if (new_child->kind == WEFT_PLAN_PROJECT)

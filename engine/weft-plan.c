@@ -341,6 +341,30 @@ weft_plan_repartition (WeftPlan *child, guint n)
   return p;
 }
 
+WeftPlan *
+weft_plan_repartition_by (WeftPlan *child, guint n, WeftExpr *const *keys, guint n_keys,
+                          GError **error)
+{
+  if (n == 0)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                   "repartition: the number of partitions (0) must be positive");
+      return NULL;
+    }
+  g_autoptr(GPtrArray) resolved = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_expr_unref);
+  for (guint i = 0; i < n_keys; i++)
+    {
+      WeftExpr *r = weft_expr_resolve (keys[i], child->schema, error);
+      if (r == NULL)
+        return NULL;
+      g_ptr_array_add (resolved, r);
+    }
+  WeftPlan *p = weft_plan_repartition (child, n);
+  if (n_keys > 0)
+    p->exprs = g_steal_pointer (&resolved);
+  return p;
+}
+
 WeftExpr *
 weft_plan_column_ref (const WeftSchema *schema, guint index)
 {
@@ -673,7 +697,14 @@ describe (GString *s, const WeftPlan *p)
       g_string_append_printf (s, "Coalesce %u", p->n_partitions);
       break;
     case WEFT_PLAN_REPARTITION:
-      g_string_append_printf (s, "Repartition %u", p->n_partitions);
+      if (p->exprs)
+        {
+          g_string_append (s, "RepartitionByExpression [");
+          append_exprs (s, p->exprs);
+          g_string_append_printf (s, "], %u", p->n_partitions);
+        }
+      else
+        g_string_append_printf (s, "Repartition %u", p->n_partitions);
       break;
     case WEFT_PLAN_JOIN:
       if (p->using_keys)

@@ -86,7 +86,7 @@ struct _WeftPlan {
   guint n_partitions;
   /* FILTER */
   WeftExpr *predicate;
-  /* PROJECT, AGGREGATE (keys), JOIN (left keys) */
+  /* PROJECT, AGGREGATE (keys), JOIN (left keys), REPARTITION (hash keys; NULL: round robin) */
   GPtrArray *exprs;            /* WeftExpr* */
   /* JOIN: keys are compared pairwise; a pair of int64 and double compares as doubles. */
   WeftJoinType join_type;
@@ -114,6 +114,14 @@ WeftPlan *weft_plan_sort (WeftPlan *child, const WeftPlanSortKey *keys, guint n,
 WeftPlan *weft_plan_limit (WeftPlan *child, gint64 n);
 WeftPlan *weft_plan_coalesce (WeftPlan *child, guint n);
 WeftPlan *weft_plan_repartition (WeftPlan *child, guint n);
+/**
+ * weft_plan_repartition_by:
+ * @keys: (array length=n_keys): expressions over @child (unresolved; resolved here)
+ * Spark's repartition(n, cols): each row goes to partition weft_hash_partition() of its keys'
+ * hash (weft-hash.h), so equal keys (nulls included) share a partition. No keys: round robin.
+ */
+WeftPlan *weft_plan_repartition_by (WeftPlan *child, guint n, WeftExpr *const *keys, guint n_keys,
+                                    GError **error);
 
 /**
  * weft_plan_join:

@@ -1,6 +1,7 @@
 /* The seeds' employees: read a CSV with a header, count the well paid, and
  * count people over 30 per city; explain shows the pruned scan and the
- * filter pushed into it.
+ * filter pushed into it, and the physical plan: a partial aggregate, the
+ * hash exchange, the final aggregate.
  *   df = spark.read.csv(PATH, header=True, inferSchema=True)
  *   df.filter(df.salary > 50000).count()
  *   df.filter(df.age > 30).select("name", "city").groupBy("city").count()

@@ -45,3 +45,9 @@ check_PROGRAMS += tests/engine/test-dataframe-ops
 tests_engine_test_dataframe_ops_SOURCES = tests/engine/test-dataframe-ops.c
 tests_engine_test_dataframe_ops_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
 tests_engine_test_dataframe_ops_LDADD = $(EXAMPLE_LIBS)
+
+# Sessions: builder, arguments, config files, engine keys, the backend table (tests/engine/test-session).
+check_PROGRAMS += tests/engine/test-session
+tests_engine_test_session_SOURCES = tests/engine/test-session.c
+tests_engine_test_session_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
+tests_engine_test_session_LDADD = $(EXAMPLE_LIBS)

@@ -25,6 +25,17 @@ for flavour in release sanitize; do
   p=$(grep -c 'PASS' <<<"$results" || true)
   s=$(grep -c 'SKIP' <<<"$results" || true)
   f=$(grep -c -E 'FAIL|ERROR|XPASS' <<<"$results" || true)
+  # The installed library, headers and weft.pc, used as a user builds a driver.
+  if [ "$flavour" = release ]; then
+    if "$top/tests/install/check.sh" . >install-check.log 2>&1; then
+      p=$((p + 1))
+      echo "PASS: tests/install/check.sh (a driver built with pkg-config against make install)"
+    else
+      f=$((f + 1))
+      echo "FAIL: tests/install/check.sh" >&2
+      cat install-check.log >&2
+    fi
+  fi
   echo "== $flavour: $p passed, $f failed, $s skipped"
   pass=$((pass + p))
   fail=$((fail + f))

@@ -3,11 +3,14 @@
  * written here over the same rows (nulls and duplicate keys on both sides, a
  * skewed key, empty sides); distinct and the aggregates against references
  * computed here; union's order, widening and errors; the plans explain()
- * prints. Everything runs on local[1] and local[3]. */
+ * prints, logical and physical; repartition(n, cols) against the shuffle's
+ * hash, read back per partition. Everything runs on local[1] and local[3]. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "weft-engine-error.h"
 #include "weft-fs.h"
+#include "weft-hash.h"
 #include "weft/weft.h"
 
 static char *tmpdir;
@@ -902,6 +905,387 @@ test_agg_empty (void)
   g_assert_cmpstr (ggot, ==, "0|0|0|null|null|null\n");
 }
 
+/* ---- explain's physical plan ---- */
+
+/* The section of explain()'s text after "== Physical Plan ==". */
+static const char *
+physical_section (const char *plan)
+{
+  const char *p = strstr (plan, "\n== Physical Plan ==\n");
+  if (p == NULL)
+    g_error ("no physical plan in:\n%s", plan);
+  return p + strlen ("\n== Physical Plan ==\n");
+}
+
+static guint
+occurrences (const char *text, const char *what)
+{
+  guint n = 0;
+  for (const char *p = strstr (text, what); p; p = strstr (p + 1, what))
+    n++;
+  return n;
+}
+
+static void
+test_explain_physical (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "employees.csv", NULL);
+  GString *t = g_string_new ("id,name,age,city,department,salary\n");
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (t, "%u,n%u,%u,c%u,d%u,%u\n", i, i, 20 + i % 30, i % 5, i % 3, 1000 * i);
+  g_assert_true (g_file_set_contents (path, t->str, -1, NULL));
+  g_string_free (t, TRUE);
+  const char *opts[] = { "header", "true", "inferSchema", "true", NULL };
+  g_autoptr(WeftSession) s = weft_session_new ("t", "local[3]", &error);
+  g_autoptr(WeftDataFrame) df = weft_read_csv (s, path, opts, &error);
+  g_assert_no_error (error);
+
+  /* filter(age > 30).select(name, city).groupBy(city).count() */
+  g_autoptr(WeftExpr) older = weft_expr_binary (WEFT_EXPR_OP_GT, weft_expr_col ("age"),
+                                                weft_expr_lit_int64 (30));
+  g_autoptr(WeftDataFrame) o = weft_df_filter (df, older, &error);
+  g_autoptr(WeftDataFrame) sel = weft_df_select_cols (o, &error, "name", "city", NULL);
+  g_autoptr(WeftExpr) city = weft_expr_col ("city");
+  g_autoptr(WeftDataFrame) per_city = weft_df_group_by_count (sel, &city, 1, &error);
+  g_assert_no_error (error);
+  g_autofree char *plan = weft_df_explain (per_city, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", plan);
+  g_assert_true (g_str_has_prefix (plan, "== Optimized Logical Plan ==\nAggregate"));
+  /* The final aggregate over the hash exchange (local[3]: three shuffle partitions) over the
+   * partial one, pipelined with the pruned, filtering scan in the first stage. */
+  const char *phys = physical_section (plan);
+  g_assert_true (g_str_has_prefix (phys,
+                                   "*(2) HashAggregate(keys=[city#0], functions=[count(1)])\n"
+                                   "+- Exchange hashpartitioning(city#0, 3)\n"
+                                   "   +- *(1) HashAggregate(keys=[city#0], functions=[partial_count(1)])\n"
+                                   "      +- *(1) Project [city#0]\n"
+                                   "         +- *(1) FileScan csv [city] Format: CSV, Location: ["));
+  g_assert_nonnull (strstr (phys, "] (1 file), PushedFilters: [(age#2 > 30)], "
+                                  "ReadSchema: struct<city:string>, Splits: 1\n"));
+  /* extended: the three sections, in Spark's order. */
+  g_autofree char *ext = weft_df_explain (per_city, TRUE, &error);
+  g_assert_no_error (error);
+  const char *opt = strstr (ext, "\n== Optimized Logical Plan ==\n");
+  const char *ph = strstr (ext, "\n== Physical Plan ==\n");
+  g_assert_true (g_str_has_prefix (ext, "== Analyzed Logical Plan ==\n"));
+  g_assert_true (opt != NULL && ph != NULL && opt < ph);
+  g_assert_cmpstr (physical_section (ext), ==, phys);
+
+  /* A global aggregate gathers its partial states into one partition. */
+  WeftPlanAggSpec max_age = { WEFT_AGG_MAX, weft_expr_col ("age"), NULL };
+  g_autoptr(WeftDataFrame) global = weft_df_group_by_agg (df, NULL, 0, &max_age, 1, &error);
+  weft_expr_unref (max_age.input);
+  g_autofree char *gplan = weft_df_explain (global, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", gplan);
+  g_assert_true (g_str_has_prefix (physical_section (gplan),
+                                   "*(2) HashAggregate(keys=[], functions=[max(age#0)])\n"
+                                   "+- Exchange SinglePartition\n"
+                                   "   +- *(1) HashAggregate(keys=[], functions=[partial_max(age#0)])\n"
+                                   "      +- *(1) FileScan csv [age] "));
+
+  /* Sort and limit gather into one partition; the limit is local, then global. */
+  WeftPlanSortKey by_city = { city, TRUE, FALSE };
+  g_autoptr(WeftDataFrame) sorted = weft_df_order_by (per_city, &by_city, 1, &error);
+  g_autoptr(WeftDataFrame) top = weft_df_limit (sorted, 2);
+  g_assert_no_error (error);
+  g_autofree char *tplan = weft_df_explain (top, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", tplan);
+  g_assert_true (g_str_has_prefix (physical_section (tplan),
+                                   "*(4) GlobalLimit 2\n"
+                                   "+- Exchange SinglePartition\n"
+                                   "   +- *(3) LocalLimit 2\n"
+                                   "      +- *(3) Sort [city#0 DESC NULLS LAST]\n"
+                                   "         +- Exchange SinglePartition\n"
+                                   "            +- *(2) HashAggregate(keys=[city#0], functions=[count(1)])\n"
+                                   "               +- Exchange hashpartitioning(city#0, 3)\n"));
+  g_autoptr(WeftBatch) top_rows = weft_df_collect (top, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (top_rows->n_rows, ==, 2);
+
+  /* A join hash-partitions both sides by their keys, then joins each partition pair. */
+  g_autoptr(WeftBatch) L = make_side (30, 1, 1, FALSE);
+  g_autoptr(WeftBatch) R = make_side (20, 2, 1, TRUE);
+  g_autoptr(WeftDataFrame) l = weft_create_dataframe (s, copy_batch (L));
+  g_autoptr(WeftDataFrame) r = weft_create_dataframe (s, copy_batch (R));
+  const char *on[] = { "k", NULL };
+  g_autoptr(WeftDataFrame) j = weft_df_join (l, r, on, WEFT_JOIN_LEFT, &error);
+  g_assert_no_error (error);
+  g_autofree char *jplan = weft_df_explain (j, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", jplan);
+  g_assert_cmpstr (physical_section (jplan), ==,
+                   "*(3) ShuffledHashJoin [k#0], [k#0], LeftOuter, BuildSmallerSide\n"
+                   ":- Exchange hashpartitioning(k#0, 3)\n"
+                   ":  +- *(1) LocalTableScan [k, s, lv], 30 rows, 3 partitions\n"
+                   "+- Exchange hashpartitioning(k#0, 3)\n"
+                   "   +- *(2) LocalTableScan [k, s, kd, rv], 20 rows, 3 partitions\n");
+  g_assert_cmpuint (occurrences (physical_section (jplan), "Exchange hashpartitioning("), ==, 2);
+  /* An int64 key against a double one: both exchanges hash doubles. */
+  g_autoptr(WeftExpr) lk = weft_expr_col ("k");
+  g_autoptr(WeftExpr) rk = weft_expr_col ("kd");
+  g_autoptr(WeftDataFrame) jd = weft_df_join_on (l, r, &lk, &rk, 1, WEFT_JOIN_INNER, &error);
+  g_assert_no_error (error);
+  g_autofree char *dplan = weft_df_explain (jd, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", dplan);
+  g_assert_nonnull (strstr (physical_section (dplan),
+                            ":- Exchange hashpartitioning(cast(k#0 as double), 3)\n"));
+  g_assert_nonnull (strstr (physical_section (dplan), "+- Exchange hashpartitioning(kd#"));
+
+  /* A union runs both inputs in one stage; repartition deals round robin; coalesce has no
+   * exchange. */
+  g_autoptr(WeftDataFrame) lk_only = weft_df_select_cols (l, &error, "k", NULL);
+  g_autoptr(WeftDataFrame) rk_only = weft_df_select_cols (r, &error, "k", NULL);
+  g_autoptr(WeftDataFrame) u = weft_df_union (lk_only, rk_only, &error);
+  g_assert_no_error (error);
+  g_autoptr(WeftDataFrame) rr = weft_df_repartition (u, 5);
+  g_autoptr(WeftDataFrame) co = weft_df_coalesce (rr, 2);
+  g_autofree char *uplan = weft_df_explain (co, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", uplan);
+  g_assert_cmpstr (physical_section (uplan), ==,
+                   "*(2) Coalesce 2\n"
+                   "+- Exchange RoundRobinPartitioning(5)\n"
+                   "   +- *(1) Union\n"
+                   "      :- *(1) Project [k#0]\n"
+                   "      :  +- *(1) LocalTableScan [k, s, lv], 30 rows, 3 partitions\n"
+                   "      +- *(1) Project [k#0]\n"
+                   "         +- *(1) LocalTableScan [k, s, kd, rv], 20 rows, 3 partitions\n");
+}
+
+/* ---- repartition(n, cols) ---- */
+
+/* Rows (k, s, v): k in 0..@n_keys-1 or null (1 in 7), s "a".."c" or null (1 in 11), v the
+ * row's number (which tells the rows apart). */
+static WeftBatch *
+make_keyed (guint n, guint n_keys)
+{
+  g_autoptr(WeftSchema) schema = weft_schema_new ();
+  weft_schema_add_field (schema, "k", WEFT_DATA_TYPE_INT64, TRUE);
+  weft_schema_add_field (schema, "s", WEFT_DATA_TYPE_STRING, TRUE);
+  weft_schema_add_field (schema, "v", WEFT_DATA_TYPE_INT64, FALSE);
+  WeftColumn *cols[3];
+  for (guint c = 0; c < 3; c++)
+    cols[c] = weft_column_new (weft_schema_get_field (schema, c)->type, n);
+  guint32 x = 7;
+  for (guint i = 0; i < n; i++)
+    {
+      if (i % 7 == 3)
+        weft_column_append_null (cols[0]);
+      else
+        weft_column_append_int64 (cols[0], next_rand (&x) % n_keys);
+      if (i % 11 == 5)
+        weft_column_append_null (cols[1]);
+      else
+        weft_column_append_string (cols[1], &"abc"[next_rand (&x) % 3], 1);
+      weft_column_append_int64 (cols[2], i);
+    }
+  return weft_batch_new (schema, cols, n);
+}
+
+/* Writes @df as CSV (one part file per non-empty partition) and reads each part back: per
+ * partition (NULL where it had no file), its lines "k,s,v", a null an empty field. */
+static GPtrArray *
+rows_per_partition (WeftDataFrame *df, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = g_build_filename (tmpdir, name, NULL);
+  g_assert_true (weft_df_write_csv (df, out, "overwrite", NULL, &error));
+  g_assert_no_error (error);
+  GPtrArray *parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GDir) dir = g_dir_open (out, 0, &error);
+  g_assert_no_error (error);
+  for (const char *f; (f = g_dir_read_name (dir)) != NULL;)
+    {
+      if (!g_str_has_prefix (f, "part-"))
+        continue;
+      guint p = (guint) g_ascii_strtoull (f + 5, NULL, 10);
+      while (parts->len <= p)
+        g_ptr_array_add (parts, NULL);
+      g_assert_null (parts->pdata[p]);
+      g_autofree char *file = g_build_filename (out, f, NULL);
+      g_autofree char *text = NULL;
+      g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+      GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; lines[i]; i++)
+        if (lines[i][0] != '\0')
+          g_ptr_array_add (rows, g_strdup (lines[i]));
+      parts->pdata[p] = rows;
+    }
+  return parts;
+}
+
+/* The partition the shuffle's hash (weft-hash.h) gives each row of @b for its columns @keys. */
+static guint32 *
+expected_partitions (const WeftBatch *b, const guint *keys, guint n_keys, guint n)
+{
+  WeftColumn *cols[2];
+  for (guint k = 0; k < n_keys; k++)
+    cols[k] = b->columns[keys[k]];
+  g_autofree guint64 *h = g_new (guint64, b->n_rows);
+  weft_hash_columns (cols, n_keys, b->n_rows, h);
+  guint32 *part = g_new (guint32, b->n_rows);
+  for (gsize r = 0; r < b->n_rows; r++)
+    part[r] = weft_hash_partition (h[r], n);
+  return part;
+}
+
+static void
+check_repartition_by (const char *master, guint n, const guint *keys, guint n_keys)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WeftBatch) rows = make_keyed (500, 23);
+  g_autoptr(WeftSession) s = weft_session_new ("t", master, &error);
+  g_autoptr(WeftDataFrame) df = weft_create_dataframe (s, copy_batch (rows));
+  const char *names[] = { "k", "s", "v" };
+  WeftExpr *key_exprs[2];
+  for (guint k = 0; k < n_keys; k++)
+    key_exprs[k] = weft_expr_col (names[keys[k]]);
+  g_autoptr(WeftDataFrame) rp = weft_df_repartition_by (df, n, key_exprs, n_keys, &error);
+  for (guint k = 0; k < n_keys; k++)
+    weft_expr_unref (key_exprs[k]);
+  g_assert_no_error (error);
+
+  /* The plans say so. */
+  GString *kt = g_string_new (NULL);
+  for (guint k = 0; k < n_keys; k++)
+    g_string_append_printf (kt, "%s%s#%u", k ? ", " : "", names[keys[k]], keys[k]);
+  g_autofree char *key_text = g_string_free (kt, FALSE);
+  g_autofree char *plan = weft_df_explain (rp, FALSE, &error);
+  g_assert_no_error (error);
+  g_autofree char *logical = g_strdup_printf ("== Optimized Logical Plan ==\n"
+                                              "RepartitionByExpression [%s], %u\n", key_text, n);
+  g_assert_true (g_str_has_prefix (plan, logical));
+  g_autofree char *exchange = g_strdup_printf ("Exchange hashpartitioning(%s, %u)\n", key_text, n);
+  g_assert_true (g_str_has_prefix (physical_section (plan), exchange));
+
+  /* Per partition: every row once, in the partition its keys' hash picks (so a key's rows,
+   * the null key's too, share one partition); none at or past n; every one has rows. */
+  g_autoptr(GPtrArray) parts = rows_per_partition (rp, "repartitioned");
+  g_assert_cmpuint (parts->len, <=, n);
+  g_autofree guint32 *want = expected_partitions (rows, keys, n_keys, n);
+  g_autofree guint *seen = g_new0 (guint, rows->n_rows);
+  g_autoptr(GHashTable) key_part = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint non_empty = 0, null_key_rows = 0;
+  for (guint p = 0; p < parts->len; p++)
+    {
+      GPtrArray *lines = parts->pdata[p];
+      if (lines == NULL)
+        continue;
+      non_empty += lines->len > 0;
+      for (guint i = 0; i < lines->len; i++)
+        {
+          g_auto(GStrv) f = g_strsplit (lines->pdata[i], ",", -1);
+          g_assert_cmpuint (g_strv_length (f), ==, 3);
+          guint v = (guint) g_ascii_strtoull (f[2], NULL, 10);
+          g_assert_cmpuint (v, <, rows->n_rows);
+          seen[v]++;
+          g_assert_cmpuint (p, ==, want[v]);
+          /* The row is the one made, a null key included. */
+          gboolean k_null = !weft_column_is_valid (rows->columns[0], v);
+          g_assert_cmpint (f[0][0] == '\0', ==, k_null);
+          null_key_rows += k_null;
+          if (!k_null)
+            g_assert_cmpint (g_ascii_strtoll (f[0], NULL, 10), ==, rows->columns[0]->values.i64[v]);
+          char *key = n_keys == 1 ? g_strdup (f[keys[0]]) : g_strdup_printf ("%s,%s", f[0], f[1]);
+          gpointer was;
+          if (g_hash_table_lookup_extended (key_part, key, NULL, &was))
+            {
+              g_assert_cmpuint (GPOINTER_TO_UINT (was), ==, p);
+              g_free (key);
+            }
+          else
+            g_hash_table_insert (key_part, key, GUINT_TO_POINTER (p));
+        }
+    }
+  for (gsize v = 0; v < rows->n_rows; v++)
+    g_assert_cmpuint (seen[v], ==, 1);
+  g_assert_cmpuint (null_key_rows, ==, (rows->n_rows + 3) / 7);
+  g_assert_cmpuint (non_empty, ==, n);
+  g_assert_cmpint (weft_df_count (rp, &error), ==, (gint64) rows->n_rows);
+  g_assert_no_error (error);
+}
+
+static void
+test_repartition_by (void)
+{
+  static const guint k[] = { 0 }, s[] = { 1 }, ks[] = { 0, 1 };
+  for (guint m = 0; m < G_N_ELEMENTS (masters); m++)
+    {
+      check_repartition_by (masters[m], 4, k, 1);
+      check_repartition_by (masters[m], 3, s, 1);
+      check_repartition_by (masters[m], 5, ks, 2);
+      check_repartition_by (masters[m], 1, k, 1);
+    }
+}
+
+static void
+test_repartition_by_plans (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WeftSession) s = weft_session_new ("t", "local[3]", &error);
+  g_autoptr(WeftDataFrame) df = weft_create_dataframe (s, make_keyed (100, 9));
+  g_autoptr(WeftExpr) k = weft_expr_col ("k");
+
+  /* A projection above: the key stays below the exchange, the unread column goes. */
+  g_autoptr(WeftDataFrame) rp = weft_df_repartition_by (df, 4, &k, 1, &error);
+  g_autoptr(WeftDataFrame) v = weft_df_select_cols (rp, &error, "v", NULL);
+  g_assert_no_error (error);
+  g_autofree char *plan = weft_df_explain (v, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", plan);
+  g_assert_true (g_str_has_prefix (plan, "== Optimized Logical Plan ==\n"
+                                         "Project [v#1]\n"
+                                         "+- RepartitionByExpression [k#0], 4\n"
+                                         "   +- Project [k#0, v#2]\n"));
+  g_assert_cmpstr (physical_section (plan), ==,
+                   "*(2) Project [v#1]\n"
+                   "+- Exchange hashpartitioning(k#0, 4)\n"
+                   "   +- *(1) Project [k#0, v#2]\n"
+                   "      +- *(1) LocalTableScan [k, s, v], 100 rows, 3 partitions\n");
+  g_autoptr(WeftBatch) got = weft_df_collect (v, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (got->n_rows, ==, 100);
+  gint64 sum = 0;
+  for (gsize r = 0; r < got->n_rows; r++)
+    sum += got->columns[0]->values.i64[r];
+  g_assert_cmpint (sum, ==, 99 * 100 / 2);
+
+  /* By a key expression, then aggregated: the same groups as without the repartition. */
+  g_autoptr(WeftExpr) kmod = weft_expr_binary (WEFT_EXPR_OP_MOD, weft_expr_col ("k"),
+                                               weft_expr_lit_int64 (2));
+  g_autoptr(WeftDataFrame) rpm = weft_df_repartition_by (df, 2, &kmod, 1, &error);
+  g_autoptr(WeftDataFrame) per_k = weft_df_group_by_count (rpm, &k, 1, &error);
+  g_autoptr(WeftDataFrame) direct = weft_df_group_by_count (df, &k, 1, &error);
+  g_assert_no_error (error);
+  g_autofree char *got_groups = engine_rows (per_k);
+  g_autofree char *want_groups = engine_rows (direct);
+  g_assert_cmpstr (got_groups, ==, want_groups);
+
+  /* Errors: no partitions, an unknown column. */
+  g_autoptr(WeftDataFrame) zero = weft_df_repartition_by (df, 0, &k, 1, &error);
+  g_assert_null (zero);
+  g_assert_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION);
+  g_clear_error (&error);
+  g_autoptr(WeftExpr) nope = weft_expr_col ("nope");
+  g_autoptr(WeftDataFrame) bad = weft_df_repartition_by (df, 2, &nope, 1, &error);
+  g_assert_null (bad);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* No keys: round robin, as repartition(n). */
+  g_autoptr(WeftDataFrame) rr = weft_df_repartition_by (df, 2, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_autofree char *rplan = weft_df_explain (rr, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (physical_section (rplan), "Exchange RoundRobinPartitioning(2)\n"));
+  g_assert_cmpint (weft_df_count (rr, &error), ==, 100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -927,6 +1311,9 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &agg_cases[i], check_agg);
     }
   g_test_add_func ("/engine/dataframe-ops/agg/empty-input", test_agg_empty);
+  g_test_add_func ("/engine/dataframe-ops/explain/physical", test_explain_physical);
+  g_test_add_func ("/engine/dataframe-ops/repartition-by/rows-by-key", test_repartition_by);
+  g_test_add_func ("/engine/dataframe-ops/repartition-by/plans-and-errors", test_repartition_by_plans);
   int rc = g_test_run ();
   weft_fs_remove_tree (tmpdir, NULL);
   g_free (tmpdir);

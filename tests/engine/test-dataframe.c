@@ -263,6 +263,15 @@ check_employees (const char *master, const char *path, const Reference *ref)
   g_autofree char *plan = weft_df_explain (per_city, FALSE, &error);
   g_assert_nonnull (strstr (plan, "PushedFilter: (age"));
   g_assert_nonnull (strstr (plan, "pruned: 1 of 7 columns"));
+  /* And the physical plan: partial aggregate, hash exchange, final aggregate. */
+  const char *phys = strstr (plan, "== Physical Plan ==\n");
+  g_assert_nonnull (phys);
+  g_assert_true (g_str_has_prefix (phys + strlen ("== Physical Plan ==\n"),
+                                   "*(2) HashAggregate(keys=[city#0], functions=[count(1)])\n"
+                                   "+- Exchange hashpartitioning(city#0, "));
+  g_assert_nonnull (strstr (phys, "   +- *(1) HashAggregate(keys=[city#0], functions=[partial_count(1)])\n"));
+  g_assert_nonnull (strstr (phys, "*(1) FileScan csv [city] "));
+  g_assert_nonnull (strstr (phys, "PushedFilters: [(age#2 > 30)], ReadSchema: struct<city:string>"));
 
   /* department, sum(salary) ordered by department descending */
   g_autoptr(WeftExpr) dept = weft_expr_col ("department");

@@ -126,6 +126,17 @@ test_employees (void)
     }
   g_assert_nonnull (strstr (out, "pruned: 1 of 7 columns"));
   g_assert_nonnull (strstr (out, "PushedFilter: (age"));
+  /* The physical plan, as the executor runs it on local[2] (two shuffle partitions). */
+  const char *phys = strstr (out, "\n== Physical Plan ==\n");
+  g_assert_nonnull (phys);
+  g_assert_true (g_str_has_prefix (phys + strlen ("\n== Physical Plan ==\n"),
+                                   "*(2) HashAggregate(keys=[city#0], functions=[count(1)])\n"
+                                   "+- Exchange hashpartitioning(city#0, 2)\n"
+                                   "   +- *(1) HashAggregate(keys=[city#0], functions=[partial_count(1)])\n"
+                                   "      +- *(1) Project [city#0]\n"
+                                   "         +- *(1) FileScan csv [city] Format: CSV, Location: ["));
+  g_assert_nonnull (strstr (phys, "PushedFilters: [(age#2 > 30)], ReadSchema: struct<city:string>, "
+                                  "Splits: 1\n"));
 }
 
 int

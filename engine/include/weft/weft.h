@@ -18,16 +18,59 @@ G_BEGIN_DECLS
 typedef struct _WeftSession WeftSession;
 typedef struct _WeftDataFrame WeftDataFrame;
 
+/*
+ * Sessions are built as SparkSession.builder is: settings from the builder, the program's
+ * arguments (--master, --name, --conf KEY=VALUE, --properties-file FILE, as spark-submit takes
+ * them), then $WEFT_CONF_DIR/weft-defaults.conf (spark-defaults.conf's format) for keys not
+ * set otherwise. Keys read by the engine (others are kept, readable with weft_session_get_conf):
+ *   spark.master                       local, local[N], local[*]; else $WEFT_MASTER, else local[*]
+ *   spark.app.name                     the application's name
+ *   spark.executor.memory              memory shared by an executor's running tasks (default 1g,
+ *                                      a bare number is MiB): each task's hash aggregation, sort
+ *                                      and join build side spill to disk past its share
+ *   spark.executor.cores               cores of one cluster executor (default 1; local: unused)
+ *   spark.sql.shuffle.partitions       partitions after a shuffle (default: the slots, not
+ *                                      Spark's 200, so small clusters do not run empty tasks)
+ *   spark.sql.files.maxPartitionBytes  target CSV split size (default 128m)
+ * Bad values are errors naming the key and the value.
+ */
+typedef struct _WeftSessionBuilder WeftSessionBuilder;
+WeftSessionBuilder *weft_session_builder_new (void);
+void weft_session_builder_free (WeftSessionBuilder *builder);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftSessionBuilder, weft_session_builder_free)
+/** weft_session_builder_master, _app_name, _config: Returns: (transfer none) @builder, to chain. */
+WeftSessionBuilder *weft_session_builder_master (WeftSessionBuilder *builder, const char *master);
+WeftSessionBuilder *weft_session_builder_app_name (WeftSessionBuilder *builder, const char *name);
+WeftSessionBuilder *weft_session_builder_config (WeftSessionBuilder *builder, const char *key,
+                                                const char *value);
+/** weft_session_builder_load_properties: every "key value" (or key=value) line of @path. */
+gboolean weft_session_builder_load_properties (WeftSessionBuilder *builder, const char *path,
+                                               GError **error);
+/**
+ * weft_session_builder_parse_args:
+ * Takes --master M, --name N, --conf K=V (repeatable), --properties-file F (each also as
+ * --opt=value) out of @argv, leaving the program's own arguments in order.
+ */
+gboolean weft_session_builder_parse_args (WeftSessionBuilder *builder, int *argc, char ***argv,
+                                          GError **error);
+/** weft_session_builder_get_or_create: Returns: (transfer full) (nullable) a session. */
+WeftSession *weft_session_builder_get_or_create (WeftSessionBuilder *builder, GError **error);
+
 /**
  * weft_session_new:
  * @master: (nullable) "local", "local[N]" or "local[*]"; NULL: $WEFT_MASTER, else "local[*]"
+ * A builder with just an app name and a master.
  * Returns: (transfer full) (nullable) a session, or NULL with @error (a bad master).
  */
 WeftSession *weft_session_new (const char *app_name, const char *master, GError **error);
 void weft_session_free (WeftSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftSession, weft_session_free)
-/** weft_session_get_parallelism: executor threads (the N of local[N]). */
+/** weft_session_get_parallelism: slots: tasks run at once (the N of local[N]). */
 guint weft_session_get_parallelism (WeftSession *session);
+/** weft_session_get_conf: Returns: (nullable) the value of @key in the session's configuration. */
+const char *weft_session_get_conf (WeftSession *session, const char *key);
+/** weft_session_get_task_memory: bytes a task's stateful operator holds before it spills. */
+gsize weft_session_get_task_memory (WeftSession *session);
 
 /**
  * weft_read_csv:
@@ -67,6 +110,15 @@ WeftDataFrame *weft_df_order_by (WeftDataFrame *df, const WeftPlanSortKey *keys,
 WeftDataFrame *weft_df_limit (WeftDataFrame *df, gint64 n);
 WeftDataFrame *weft_df_coalesce (WeftDataFrame *df, guint n);
 WeftDataFrame *weft_df_repartition (WeftDataFrame *df, guint n);
+/**
+ * weft_df_repartition_by:
+ * @keys: (array length=n_keys): expressions over @df
+ * Spark's repartition(n, cols): @n partitions, each row in the one its keys' hash picks, so the
+ * rows of one key (null included) are in one partition. No keys: weft_df_repartition().
+ * Returns: (transfer full) (nullable) the DataFrame, or NULL with @error (n = 0, a bad key).
+ */
+WeftDataFrame *weft_df_repartition_by (WeftDataFrame *df, guint n, WeftExpr *const *keys,
+                                       guint n_keys, GError **error);
 /**
  * weft_df_drop: the DataFrame without the named columns (NULL-terminated; every column of a
  * name, case-insensitively; a name that is not there is ignored, as in Spark).
@@ -125,7 +177,12 @@ gboolean weft_df_show (WeftDataFrame *df, int n, int truncate, GError **error);
  */
 gboolean weft_df_write_csv (WeftDataFrame *df, const char *path, const char *mode,
                             const char *const *options, GError **error);
-/** weft_df_explain: (transfer full) the logical and optimized plans (and the parsed one if @extended). */
+/**
+ * weft_df_explain:
+ * Returns: (transfer full) "== Optimized Logical Plan ==" and "== Physical Plan ==" (what the
+ *   executor runs: exchanges, partial and final aggregates, stages), preceded by
+ *   "== Analyzed Logical Plan ==" if @extended.
+ */
 char *weft_df_explain (WeftDataFrame *df, gboolean extended, GError **error);
 
 G_END_DECLS
