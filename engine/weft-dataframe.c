@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "weft-csv-write.h"
 #include "weft-csv.h"
 #include "weft-engine-error.h"
@@ -380,11 +382,35 @@ weft_df_get_schema (WeftDataFrame *df)
   return df->plan->schema;
 }
 
+/* The split size for @files: Spark's FilePartition.maxSplitBytes (min of
+ * spark.sql.files.maxPartitionBytes and the bytes per slot, but not under 4 MiB, Spark's
+ * openCostInBytes), then, when that gives more than one split, their count is rounded up to a
+ * multiple of the slots so the last wave of tasks is not half empty (569 MB on 2 slots: 6 splits
+ * of 95 MB, 3 per slot, rather than 5 of 128 MB, 3 on one slot and 2 on the other). */
+static gint64
+split_size (WeftSession *s, const GPtrArray *files)
+{
+  const gint64 open_cost = 4 * 1024 * 1024;
+  gint64 total = 0;
+  for (guint i = 0; i < files->len; i++)
+    {
+      GStatBuf st;
+      if (g_stat (files->pdata[i], &st) == 0)
+        total += st.st_size;
+    }
+  gint64 slots = s->parallelism;
+  gint64 base = MIN (s->split_bytes, MAX (open_cost, total / slots));
+  gint64 n = total > 0 ? (total + base - 1) / base : 1;
+  if (n <= 1)
+    return base;
+  n = (n + slots - 1) / slots * slots;
+  return (total + n - 1) / n;
+}
+
 WeftDataFrame *
 weft_read_csv (WeftSession *s, const char *path, const char *const *options, GError **error)
 {
   g_autoptr(WeftCsvOptions) opts = weft_csv_options_new ();
-  opts->split_bytes = s->split_bytes;
   for (guint i = 0; options && options[i]; i += 2)
     {
       if (options[i + 1] == NULL)
@@ -399,6 +425,7 @@ weft_read_csv (WeftSession *s, const char *path, const char *const *options, GEr
   g_autoptr(GPtrArray) files = weft_csv_list_files (path, error);
   if (files == NULL)
     return NULL;
+  opts->split_bytes = split_size (s, files);
   g_ptr_array_add (files, NULL);
   g_autoptr(WeftSchema) schema = weft_csv_infer_schema ((const char *const *) files->pdata,
                                                          files->len - 1, opts, error);

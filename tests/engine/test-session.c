@@ -211,12 +211,54 @@ test_split_size (void)
       g_autofree char *out = g_strdup_printf ("%s/split-%u", tmpdir, i);
       g_assert_true (weft_df_write_csv (df, out, "overwrite", NULL, &error));
       g_assert_no_error (error);
-      /* Hadoop's rule: ranges of the target size, the last up to 1.1 times it. */
+      /* Ranges of at most the target size, their count rounded up to whole waves of 2 (a
+       * small input is one split). */
       guint parts = count_parts (out);
       guint most = (guint) ((size + bytes[i] - 1) / bytes[i]);
-      g_assert_cmpuint (parts, <=, most);
-      g_assert_cmpuint (parts, >=, MAX (most, 2) - 1);
+      g_assert_cmpuint (parts, ==, most == 1 ? 1 : (most + 1) / 2 * 2);
       g_assert_cmpint (weft_df_count (df, &error), ==, ROWS);
+    }
+}
+
+/* Every slot gets a split once the input is 4 MiB a slot, and the count is a multiple of the
+ * slots (Spark's maxSplitBytes, then rounded to whole waves). */
+static void
+test_split_per_slot (void)
+{
+  g_autoptr(GString) text = g_string_new ("a,b\n");
+  gint64 rows = 0;
+  while (text->len < 9 * 1024 * 1024)
+    {
+      g_string_append_printf (text, "%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n", rows, rows * 7);
+      rows++;
+    }
+  g_autofree char *path = g_build_filename (tmpdir, "nine-mib.csv", NULL);
+  g_assert_true (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
+  struct { const char *master, *max; guint parts; } cases[] = {
+    { "local[2]", "128m", 2 },   /* one split a slot */
+    { "local[4]", "128m", 4 },   /* 3 splits of 4 MiB (the least Spark makes) become 4 */
+    { "local[8]", "128m", 8 },
+    { "local[2]", "2m", 6 },     /* 5 splits of 2 MiB rounded up to 3 waves of 2 */
+    { "local[3]", "4m", 3 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(WeftSessionBuilder) b = weft_session_builder_new ();
+      weft_session_builder_config (weft_session_builder_master (b, cases[i].master),
+                                   "spark.sql.files.maxPartitionBytes", cases[i].max);
+      g_autoptr(WeftSession) s = weft_session_builder_get_or_create (b, &error);
+      g_assert_no_error (error);
+      const char *opts[] = { "header", "true", "inferSchema", "true", NULL };
+      g_autoptr(WeftDataFrame) df = weft_read_csv (s, path, opts, &error);
+      g_assert_no_error (error);
+      g_autofree char *out = g_strdup_printf ("%s/per-slot-%u", tmpdir, i);
+      g_assert_true (weft_df_write_csv (df, out, "overwrite", NULL, &error));
+      g_assert_no_error (error);
+      if (count_parts (out) != cases[i].parts)
+        g_error ("%s, maxPartitionBytes %s: %u parts, expected %u", cases[i].master, cases[i].max,
+                 count_parts (out), cases[i].parts);
+      g_assert_cmpint (weft_df_count (df, &error), ==, rows);
     }
 }
 
@@ -329,6 +371,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/session/bad-values", test_bad_values);
   g_test_add_func ("/engine/session/properties-and-defaults-file", test_properties_and_defaults_file);
   g_test_add_func ("/engine/session/split-size", test_split_size);
+  g_test_add_func ("/engine/session/split-per-slot", test_split_per_slot);
   g_test_add_func ("/engine/session/backend-table", test_backend_table);
   int rc = g_test_run ();
   weft_fs_remove_tree (tmpdir, NULL);
