@@ -1580,16 +1580,21 @@ first_record (const char *path, const WeftCsvOptions *options, GError **error)
   return g_steal_pointer (&scan->capture);
 }
 
-WeftSchema *
-weft_csv_infer_schema (const char *const *files, guint n_files, const WeftCsvOptions *options,
-                       GError **error)
+struct _WeftCsvInference {
+  GPtrArray *first;             /* the first record's fields, or NULL */
+  guint n_cols;
+  gboolean header;
+  WeftSchema *strings;          /* n_cols string columns, as inference reads them */
+  WeftCsvOptions *options;      /* PERMISSIVE copy of the read options */
+  GPtrArray *splits;            /* (nullable) WeftCsvSplit*: the tasks; NULL without inferSchema */
+  WeftDataType *types;          /* per task, n_cols each */
+};
+
+WeftCsvInference *
+weft_csv_inference_new (const char *const *files, guint n_files, const WeftCsvOptions *options,
+                        GError **error)
 {
   g_autoptr (GPtrArray) first = NULL;
-  g_autoptr (WeftSchema) strings = weft_schema_new ();
-  g_autofree WeftDataType *types = NULL;
-  g_autoptr (WeftCsvOptions) infer_options = NULL;
-  WeftSchema *schema;
-  guint n_cols;
 
   if (!weft_csv_options_validate (options, error))
     return NULL;
@@ -1600,45 +1605,90 @@ weft_csv_infer_schema (const char *const *files, guint n_files, const WeftCsvOpt
       if (first == NULL)
         return NULL;
     }
-  n_cols = first != NULL ? first->len : 0;
-  for (guint i = 0; i < n_cols; i++)
+  WeftCsvInference *inf = g_new0 (WeftCsvInference, 1);
+  inf->n_cols = first != NULL ? first->len : 0;
+  inf->first = g_steal_pointer (&first);
+  inf->header = options->header;
+  inf->strings = weft_schema_new ();
+  for (guint i = 0; i < inf->n_cols; i++)
     {
       g_autofree char *name = g_strdup_printf ("_c%u", i);
 
-      weft_schema_add_field (strings, name, WEFT_DATA_TYPE_STRING, TRUE);
+      weft_schema_add_field (inf->strings, name, WEFT_DATA_TYPE_STRING, TRUE);
     }
-
-  types = g_new0 (WeftDataType, MAX (n_cols, 1));
-  if (options->infer_schema && n_cols > 0)
+  if (options->infer_schema && inf->n_cols > 0)
     {
-      infer_options = weft_csv_options_copy (options);
-      infer_options->mode = WEFT_CSV_MODE_PERMISSIVE;
-      for (guint i = 0; i < n_files; i++)
+      inf->options = weft_csv_options_copy (options);
+      inf->options->mode = WEFT_CSV_MODE_PERMISSIVE;
+      inf->splits = weft_csv_plan_splits (files, n_files, inf->options, error);
+      if (inf->splits == NULL)
         {
-          g_autoptr (WeftCsvSplit) split = weft_csv_split_new (files[i], 0, G_MAXINT64 / 2);
-          g_autoptr (WeftCsvScan) scan = scan_open (infer_options, strings, split, error);
-
-          if (scan == NULL)
-            return NULL;
-          scan->infer = g_new0 (WeftDataType, n_cols);
-          for (guint c = 0; c < n_cols; c++)
-            use_column (scan, c);
-          while (!scan->finished || scan->n_pending > 0)
-            {
-              if (!fill_pending (scan, error))
-                return NULL;
-              infer_pending (scan);
-              reset_pending (scan);
-            }
-          for (guint c = 0; c < n_cols; c++)
-            types[c] = weft_data_type_merge (types[c], scan->infer[c]);
+          weft_csv_inference_free (inf);
+          return NULL;
         }
+      inf->types = g_new0 (WeftDataType, (gsize) inf->splits->len * inf->n_cols);
     }
+  return inf;
+}
+
+void
+weft_csv_inference_free (WeftCsvInference *inf)
+{
+  if (inf == NULL)
+    return;
+  g_clear_pointer (&inf->first, g_ptr_array_unref);
+  g_clear_pointer (&inf->strings, weft_schema_unref);
+  g_clear_pointer (&inf->options, weft_csv_options_free);
+  g_clear_pointer (&inf->splits, g_ptr_array_unref);
+  g_free (inf->types);
+  g_free (inf);
+}
+
+guint
+weft_csv_inference_get_n_tasks (const WeftCsvInference *inf)
+{
+  return inf->splits ? inf->splits->len : 0;
+}
+
+gboolean
+weft_csv_inference_run_task (WeftCsvInference *inf, guint task, GError **error)
+{
+  g_return_val_if_fail (task < weft_csv_inference_get_n_tasks (inf), FALSE);
+  g_autoptr (WeftCsvScan) scan = scan_open (inf->options, inf->strings, inf->splits->pdata[task],
+                                            error);
+
+  if (scan == NULL)
+    return FALSE;
+  scan->infer = g_new0 (WeftDataType, inf->n_cols);
+  for (guint c = 0; c < inf->n_cols; c++)
+    use_column (scan, c);
+  while (!scan->finished || scan->n_pending > 0)
+    {
+      if (!fill_pending (scan, error))
+        return FALSE;
+      infer_pending (scan);
+      reset_pending (scan);
+    }
+  memcpy (inf->types + (gsize) task * inf->n_cols, scan->infer, inf->n_cols * sizeof (WeftDataType));
+  return TRUE;
+}
+
+WeftSchema *
+weft_csv_inference_finish (WeftCsvInference *inf)
+{
+  const guint n_cols = inf->n_cols;
+  GPtrArray *first = inf->first;
+  g_autofree WeftDataType *types = g_new0 (WeftDataType, MAX (n_cols, 1));
+  WeftSchema *schema;
+
+  for (guint t = 0; t < weft_csv_inference_get_n_tasks (inf); t++)
+    for (guint c = 0; c < n_cols; c++)
+      types[c] = weft_data_type_merge (types[c], inf->types[(gsize) t * n_cols + c]);
 
   schema = weft_schema_new ();
   for (guint i = 0; i < n_cols; i++)
     {
-      const char *value = options->header ? g_ptr_array_index (first, i) : NULL;
+      const char *value = inf->header ? g_ptr_array_index (first, i) : NULL;
       g_autofree char *name = NULL;
       WeftDataType type = types[i] != 0 ? types[i] : WEFT_DATA_TYPE_STRING;
 
@@ -1659,4 +1709,18 @@ weft_csv_infer_schema (const char *const *files, guint n_files, const WeftCsvOpt
       weft_schema_add_field (schema, name, type, TRUE);
     }
   return schema;
+}
+
+WeftSchema *
+weft_csv_infer_schema (const char *const *files, guint n_files, const WeftCsvOptions *options,
+                       GError **error)
+{
+  g_autoptr (WeftCsvInference) inf = weft_csv_inference_new (files, n_files, options, error);
+
+  if (inf == NULL)
+    return NULL;
+  for (guint t = 0; t < weft_csv_inference_get_n_tasks (inf); t++)
+    if (!weft_csv_inference_run_task (inf, t, error))
+      return NULL;
+  return weft_csv_inference_finish (inf);
 }

@@ -114,6 +114,23 @@ WeftSchema *weft_csv_infer_schema (const char *const *files, guint n_files,
                                    const WeftCsvOptions *options, GError **error);
 
 /**
+ * WeftCsvInference:
+ * weft_csv_infer_schema() cut into tasks that may run in parallel, one per split (the read
+ * options' split_bytes): _new reads the first record and plans the splits, each
+ * _run_task(i) types split i (tasks touch only their own results, so run them from any
+ * threads), and _finish merges them into the schema weft_csv_infer_schema() gives.
+ */
+typedef struct _WeftCsvInference WeftCsvInference;
+WeftCsvInference *weft_csv_inference_new (const char *const *files, guint n_files,
+                                          const WeftCsvOptions *options, GError **error);
+void weft_csv_inference_free (WeftCsvInference *inference);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftCsvInference, weft_csv_inference_free)
+guint weft_csv_inference_get_n_tasks (const WeftCsvInference *inference);
+gboolean weft_csv_inference_run_task (WeftCsvInference *inference, guint task, GError **error);
+/** weft_csv_inference_finish: Returns: (transfer full) the schema, once every task ran. */
+WeftSchema *weft_csv_inference_finish (WeftCsvInference *inference);
+
+/**
  * WeftCsvPredicateFunc:
  * @batch: the predicate's columns (WeftCsvPredicate.columns, in that order) for every row parsed
  *   in this batch, malformed rows included (their bad fields null)

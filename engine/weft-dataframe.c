@@ -407,6 +407,12 @@ split_size (WeftSession *s, const GPtrArray *files)
   return (total + n - 1) / n;
 }
 
+static gboolean
+infer_task (guint task, gpointer data, GError **error)
+{
+  return weft_csv_inference_run_task (data, task, error);
+}
+
 WeftDataFrame *
 weft_read_csv (WeftSession *s, const char *path, const char *const *options, GError **error)
 {
@@ -427,8 +433,14 @@ weft_read_csv (WeftSession *s, const char *path, const char *const *options, GEr
     return NULL;
   opts->split_bytes = split_size (s, files);
   g_ptr_array_add (files, NULL);
-  g_autoptr(WeftSchema) schema = weft_csv_infer_schema ((const char *const *) files->pdata,
-                                                         files->len - 1, opts, error);
+  /* Schema inference reads every split: a job of its own on the session's backend, as in Spark. */
+  g_autoptr(WeftCsvInference) inference = weft_csv_inference_new ((const char *const *) files->pdata,
+                                                                  files->len - 1, opts, error);
+  if (inference == NULL
+      || !s->ops->run_stage (s->backend, weft_csv_inference_get_n_tasks (inference), infer_task,
+                             inference, error))
+    return NULL;
+  g_autoptr(WeftSchema) schema = weft_csv_inference_finish (inference);
   if (schema == NULL)
     return NULL;
   return df_new (s, weft_plan_csv_scan ((const char *const *) files->pdata, opts, schema));
@@ -627,10 +639,13 @@ count_sink (guint partition, WeftBatch *batch, gpointer data, GError **error)
 gint64
 weft_df_count (WeftDataFrame *df, GError **error)
 {
-  /* Only the row count is needed: let the optimizer drop every column. */
-  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  /* Only the row count is needed: a projection of no columns lets the optimizer prune every
+   * column the filters below do not read, so the scan converts only those. */
+  g_autoptr(WeftPlan) rows = weft_plan_project (df->plan, NULL, 0, error);
+  if (rows == NULL)
+    return -1;
   gsize n = 0;
-  if (!run (df, df->plan, NULL, count_sink, &n, error))
+  if (!run (df, rows, NULL, count_sink, &n, error))
     return -1;
   return (gint64) n;
 }

@@ -515,9 +515,11 @@ prune_child (WeftPlan *p, GError **error)
     return weft_plan_ref (p);
   g_autoptr(GArray) used = used_columns (p);
   guint width = weft_schema_get_n_fields (child->schema);
-  if (used->len == 0 || used->len == width)
+  /* Reading no column (a count) narrows a scan to row counts only; other inputs keep their
+   * columns then, as their operators need a column to carry rows. */
+  if (used->len == width || (used->len == 0 && child->kind != WEFT_PLAN_CSV_SCAN))
     return weft_plan_ref (p);
-  g_autofree int *map = g_new (int, width);
+  g_autofree int *map = g_new (int, MAX (width, 1));
   g_autoptr(WeftPlan) new_child = child->kind == WEFT_PLAN_CSV_SCAN ? prune_scan (child, used, map)
                                   : child->kind == WEFT_PLAN_JOIN ? prune_join (child, used, map, error)
                                   : child->kind == WEFT_PLAN_REPARTITION
