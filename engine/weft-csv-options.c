@@ -52,8 +52,9 @@ weft_csv_options_free (WeftCsvOptions *options)
   g_free (options);
 }
 
-static gboolean
-parse_bool (const char *key, const char *value, gboolean *out, GError **error)
+gboolean
+weft_csv_option_parse_bool (const char *what, const char *key, const char *value, gboolean *out,
+                            GError **error)
 {
   if (g_ascii_strcasecmp (value, "true") == 0)
     *out = TRUE;
@@ -62,15 +63,15 @@ parse_bool (const char *key, const char *value, gboolean *out, GError **error)
   else
     {
       g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "CSV option %s: \"%s\" is not true or false", key, value);
+                   "%s %s: \"%s\" is not true or false", what, key, value);
       return FALSE;
     }
   return TRUE;
 }
 
-/* One character, as Spark's CSVOptions.toChar takes it; @allow_empty maps "" to '\0'. */
-static gboolean
-parse_char (const char *key, const char *value, gboolean allow_empty, char *out, GError **error)
+gboolean
+weft_csv_option_parse_char (const char *what, const char *key, const char *value,
+                            gboolean allow_empty, char *out, GError **error)
 {
   if (value[0] == '\0' && allow_empty)
     *out = '\0';
@@ -83,7 +84,7 @@ parse_char (const char *key, const char *value, gboolean allow_empty, char *out,
   else
     {
       g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "CSV option %s: \"%s\" must be a single character", key, value);
+                   "%s %s: \"%s\" must be a single character", what, key, value);
       return FALSE;
     }
   return TRUE;
@@ -114,19 +115,19 @@ weft_csv_options_set (WeftCsvOptions *options, const char *key, const char *valu
 
 #define IS(name) (g_ascii_strcasecmp (key, name) == 0)
   if (IS ("header"))
-    return parse_bool (key, value, &options->header, error);
+    return weft_csv_option_parse_bool ("CSV option", key, value, &options->header, error);
   if (IS ("inferSchema"))
-    return parse_bool (key, value, &options->infer_schema, error);
+    return weft_csv_option_parse_bool ("CSV option", key, value, &options->infer_schema, error);
   if (IS ("multiLine"))
-    return parse_bool (key, value, &options->multi_line, error);
+    return weft_csv_option_parse_bool ("CSV option", key, value, &options->multi_line, error);
   if (IS ("sep") || IS ("delimiter"))
-    return parse_char (key, value, FALSE, &options->sep, error);
+    return weft_csv_option_parse_char ("CSV option", key, value, FALSE, &options->sep, error);
   if (IS ("quote"))
-    return parse_char (key, value, TRUE, &options->quote, error);
+    return weft_csv_option_parse_char ("CSV option", key, value, TRUE, &options->quote, error);
   if (IS ("escape"))
-    return parse_char (key, value, TRUE, &options->escape, error);
+    return weft_csv_option_parse_char ("CSV option", key, value, TRUE, &options->escape, error);
   if (IS ("comment"))
-    return parse_char (key, value, TRUE, &options->comment, error);
+    return weft_csv_option_parse_char ("CSV option", key, value, TRUE, &options->comment, error);
   if (IS ("nullValue"))
     {
       g_free (options->null_value);

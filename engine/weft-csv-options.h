@@ -112,4 +112,15 @@ const char *weft_csv_mode_name (WeftCsvMode mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftCsvOptions, weft_csv_options_free)
 
+/**
+ * weft_csv_option_parse_bool, weft_csv_option_parse_char:
+ * @what: how errors name the option's kind, e.g. "CSV option"
+ * A boolean option ("true"/"false", any case), or one character as Spark's CSVOptions.toChar
+ * takes it (backslash-t is a tab; with @allow_empty, "" and backslash-u0000 give NUL).
+ */
+gboolean weft_csv_option_parse_bool (const char *what, const char *key, const char *value,
+                                     gboolean *out, GError **error);
+gboolean weft_csv_option_parse_char (const char *what, const char *key, const char *value,
+                                     gboolean allow_empty, char *out, GError **error);
+
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* weft-csv-write: batches to CSV with Spark's writer semantics. See weft-csv-write.h. */
 
 #include "weft-csv-write.h"
+#include "weft-csv-options.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,43 +59,6 @@ weft_csv_write_options_free (WeftCsvWriteOptions *options)
   g_free (options);
 }
 
-static gboolean
-parse_bool (const char *key, const char *value, gboolean *out, GError **error)
-{
-  if (g_ascii_strcasecmp (value, "true") == 0)
-    *out = TRUE;
-  else if (g_ascii_strcasecmp (value, "false") == 0)
-    *out = FALSE;
-  else
-    {
-      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "CSV write option %s: \"%s\" is not true or false", key, value);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* One character, as the read options take it; @allow_empty maps "" to '\0'. */
-static gboolean
-parse_char (const char *key, const char *value, gboolean allow_empty, char *out, GError **error)
-{
-  if (value[0] == '\0' && allow_empty)
-    *out = '\0';
-  else if (strlen (value) == 1)
-    *out = value[0];
-  else if (strcmp (value, "\\t") == 0)
-    *out = '\t';
-  else if (strcmp (value, "\\u0000") == 0 && allow_empty)
-    *out = '\0';
-  else
-    {
-      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "CSV write option %s: \"%s\" must be a single character", key, value);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Options that only matter when reading: a DataFrameWriter passes them through, so they are
  * accepted (Spark ignores them on write too). */
 static const char *const read_only_options[] = {
@@ -110,21 +74,21 @@ weft_csv_write_options_set (WeftCsvWriteOptions *options, const char *key, const
 
 #define IS(name) (g_ascii_strcasecmp (key, name) == 0)
   if (IS ("header"))
-    return parse_bool (key, value, &options->header, error);
+    return weft_csv_option_parse_bool ("CSV write option", key, value, &options->header, error);
   if (IS ("sep") || IS ("delimiter"))
-    return parse_char (key, value, FALSE, &options->sep, error);
+    return weft_csv_option_parse_char ("CSV write option", key, value, FALSE, &options->sep, error);
   if (IS ("quote"))
-    return parse_char (key, value, TRUE, &options->quote, error);
+    return weft_csv_option_parse_char ("CSV write option", key, value, TRUE, &options->quote, error);
   if (IS ("escape"))
-    return parse_char (key, value, TRUE, &options->escape, error);
+    return weft_csv_option_parse_char ("CSV write option", key, value, TRUE, &options->escape, error);
   if (IS ("quoteAll"))
-    return parse_bool (key, value, &options->quote_all, error);
+    return weft_csv_option_parse_bool ("CSV write option", key, value, &options->quote_all, error);
   if (IS ("escapeQuotes"))
-    return parse_bool (key, value, &options->escape_quotes, error);
+    return weft_csv_option_parse_bool ("CSV write option", key, value, &options->escape_quotes, error);
   if (IS ("ignoreLeadingWhiteSpace"))
-    return parse_bool (key, value, &options->ignore_leading_white_space, error);
+    return weft_csv_option_parse_bool ("CSV write option", key, value, &options->ignore_leading_white_space, error);
   if (IS ("ignoreTrailingWhiteSpace"))
-    return parse_bool (key, value, &options->ignore_trailing_white_space, error);
+    return weft_csv_option_parse_bool ("CSV write option", key, value, &options->ignore_trailing_white_space, error);
   if (IS ("nullValue"))
     {
       g_free (options->null_value);
