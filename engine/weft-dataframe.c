@@ -417,6 +417,7 @@ WeftDataFrame *
 weft_read_csv (WeftSession *s, const char *path, const char *const *options, GError **error)
 {
   g_autoptr(WeftCsvOptions) opts = weft_csv_options_new ();
+  g_autoptr(WeftSchema) user_schema = NULL;
   for (guint i = 0; options && options[i]; i += 2)
     {
       if (options[i + 1] == NULL)
@@ -425,7 +426,15 @@ weft_read_csv (WeftSession *s, const char *path, const char *const *options, GEr
                        "option \"%s\" has no value: options come in name, value pairs", options[i]);
           return NULL;
         }
-      if (!weft_csv_options_set (opts, options[i], options[i + 1], error))
+      if (g_ascii_strcasecmp (options[i], "schema") == 0)
+        {
+          /* DataFrameReader.schema(ddl): no inference, these columns. */
+          g_clear_pointer (&user_schema, weft_schema_unref);
+          user_schema = weft_schema_parse_ddl (options[i + 1], error);
+          if (user_schema == NULL)
+            return NULL;
+        }
+      else if (!weft_csv_options_set (opts, options[i], options[i + 1], error))
         return NULL;
     }
   g_autoptr(GPtrArray) files = weft_csv_list_files (path, error);
@@ -433,14 +442,19 @@ weft_read_csv (WeftSession *s, const char *path, const char *const *options, GEr
     return NULL;
   opts->split_bytes = split_size (s, files);
   g_ptr_array_add (files, NULL);
-  /* Schema inference reads every split: a job of its own on the session's backend, as in Spark. */
-  g_autoptr(WeftCsvInference) inference = weft_csv_inference_new ((const char *const *) files->pdata,
-                                                                  files->len - 1, opts, error);
-  if (inference == NULL
-      || !s->ops->run_stage (s->backend, weft_csv_inference_get_n_tasks (inference), infer_task,
-                             inference, error))
-    return NULL;
-  g_autoptr(WeftSchema) schema = weft_csv_inference_finish (inference);
+  g_autoptr(WeftSchema) schema = g_steal_pointer (&user_schema);
+  if (schema == NULL)
+    {
+      /* Schema inference reads every split: a job of its own on the session's backend, as in
+       * Spark. */
+      g_autoptr(WeftCsvInference) inference =
+        weft_csv_inference_new ((const char *const *) files->pdata, files->len - 1, opts, error);
+      if (inference == NULL
+          || !s->ops->run_stage (s->backend, weft_csv_inference_get_n_tasks (inference), infer_task,
+                                 inference, error))
+        return NULL;
+      schema = weft_csv_inference_finish (inference);
+    }
   if (schema == NULL)
     return NULL;
   return df_new (s, weft_plan_csv_scan ((const char *const *) files->pdata, opts, schema));

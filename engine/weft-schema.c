@@ -1,6 +1,7 @@
 /* weft-schema: value types and schemas (see weft-schema.h). */
 
 #include "weft-schema.h"
+#include "weft-engine-error.h"
 
 #include <string.h>
 
@@ -177,4 +178,57 @@ weft_schema_to_string (const WeftSchema *schema)
                               weft_data_type_name (field->type), field->nullable ? "?" : "");
     }
   return g_string_free (out, FALSE);
+}
+
+WeftSchema *
+weft_schema_parse_ddl (const char *ddl, GError **error)
+{
+  g_autoptr (WeftSchema) schema = weft_schema_new ();
+  g_auto (GStrv) fields = g_strsplit (ddl, ",", -1);
+
+  for (guint i = 0; fields[i]; i++)
+    {
+      char *field = g_strstrip (fields[i]);
+      g_autofree char *name = NULL;
+      const char *rest;
+      WeftDataType type;
+
+      if (field[0] == '`')
+        {
+          const char *close = strchr (field + 1, '`');
+
+          if (close == NULL)
+            {
+              g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                           "schema \"%s\": field %u: the name's backquote is not closed", ddl,
+                           i + 1);
+              return NULL;
+            }
+          name = g_strndup (field + 1, (gsize) (close - field - 1));
+          rest = close + 1;
+        }
+      else
+        {
+          gsize n = strcspn (field, " \t");
+
+          name = g_strndup (field, n);
+          rest = field + n;
+        }
+      g_autofree char *type_name = g_strstrip (g_strdup (rest));
+      if (name[0] == '\0' || type_name[0] == '\0' || !weft_data_type_from_name (type_name, &type))
+        {
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                       "schema \"%s\": field %u (\"%s\") is not NAME TYPE with TYPE one of "
+                       "string, bigint (int, long), double, boolean, date", ddl, i + 1, field);
+          return NULL;
+        }
+      if (weft_schema_find (schema, name, FALSE) >= 0)
+        {
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_SCHEMA,
+                       "schema \"%s\": column \"%s\" appears twice", ddl, name);
+          return NULL;
+        }
+      weft_schema_add_field (schema, name, type, TRUE);
+    }
+  return g_steal_pointer (&schema);
 }

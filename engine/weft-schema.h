@@ -137,6 +137,14 @@ gboolean weft_schema_equal (const WeftSchema *a, const WeftSchema *b);
  */
 char *weft_schema_to_string (const WeftSchema *schema);
 
+/**
+ * weft_schema_parse_ddl:
+ * @ddl: Spark's DDL form, e.g. "name STRING, age INT, hired DATE" (names may be `quoted`)
+ *
+ * Returns: (transfer full): a schema of nullable columns, or NULL with an error naming the field.
+ */
+WeftSchema *weft_schema_parse_ddl (const char *ddl, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftSchema, weft_schema_unref)
 
 G_END_DECLS

@@ -269,6 +269,52 @@ test_split_per_slot (void)
     }
 }
 
+/* DataFrameReader.schema(ddl): the given columns and types, no inference; values that do not
+ * convert follow the mode. */
+static void
+test_read_csv_schema (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "typed.csv", NULL);
+  g_assert_true (g_file_set_contents (path, "name,age,hired\nAl,30,2020-01-02\nBo,x,2021-02-03\n",
+                                      -1, NULL));
+  g_autoptr(WeftSession) s = weft_session_new ("t", "local[2]", &error);
+  const char *opts[] = { "header", "true", "schema", "who STRING, `years old` INT, hired DATE", NULL };
+  g_autoptr(WeftDataFrame) df = weft_read_csv (s, path, opts, &error);
+  g_assert_no_error (error);
+  WeftSchema *schema = weft_df_get_schema (df);
+  g_assert_cmpuint (weft_schema_get_n_fields (schema), ==, 3);
+  g_assert_cmpstr (weft_schema_get_field (schema, 1)->name, ==, "years old");
+  g_assert_cmpint (weft_schema_get_field (schema, 1)->type, ==, WEFT_DATA_TYPE_INT64);
+  g_assert_cmpint (weft_schema_get_field (schema, 2)->type, ==, WEFT_DATA_TYPE_DATE);
+  g_autoptr(WeftBatch) rows = weft_df_collect (df, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->n_rows, ==, 2);
+  g_assert_cmpint (rows->columns[1]->values.i64[0], ==, 30);
+  g_assert_cmpuint (rows->columns[1]->null_count, ==, 1);    /* PERMISSIVE: "x" is null */
+  g_assert_cmpint (rows->columns[2]->values.date[1], ==, 18661);  /* 2021-02-03 */
+
+  /* FAILFAST names the file and line of the value that does not convert. */
+  const char *strict[] = { "header", "true", "mode", "FAILFAST", "schema", "n STRING, a INT, h DATE",
+                           NULL };
+  g_autoptr(WeftDataFrame) df2 = weft_read_csv (s, path, strict, &error);
+  g_assert_no_error (error);
+  g_autoptr(WeftBatch) none = weft_df_collect (df2, &error);
+  g_assert_null (none);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "typed.csv:3"));
+  g_clear_error (&error);
+
+  /* A bad schema is an error naming the field. */
+  const char *bad[] = { "schema", "a INT, b INTEGRAL", NULL };
+  g_assert_null (weft_read_csv (s, path, bad, &error));
+  g_assert_nonnull (strstr (error->message, "field 2 (\"b INTEGRAL\")"));
+  g_clear_error (&error);
+  const char *twice[] = { "schema", "a INT, A STRING", NULL };
+  g_assert_null (weft_read_csv (s, path, twice, &error));
+  g_assert_nonnull (strstr (error->message, "appears twice"));
+}
+
 /* ---- a backend from outside libweft: runs every task in the calling thread, counting them. */
 static gint tasks_run;
 static gint stages_run;
@@ -379,6 +425,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/session/properties-and-defaults-file", test_properties_and_defaults_file);
   g_test_add_func ("/engine/session/split-size", test_split_size);
   g_test_add_func ("/engine/session/split-per-slot", test_split_per_slot);
+  g_test_add_func ("/engine/session/read-csv-schema", test_read_csv_schema);
   g_test_add_func ("/engine/session/backend-table", test_backend_table);
   int rc = g_test_run ();
   weft_fs_remove_tree (tmpdir, NULL);

@@ -76,7 +76,8 @@ gsize weft_session_get_task_memory (WeftSession *session);
  * weft_read_csv:
  * @path: a file, a folder (its visible files) or a glob
  * @options: (nullable) (array zero-terminated=1): Spark's option names and values in pairs,
- *   e.g. { "header", "true", "inferSchema", "true", NULL }
+ *   e.g. { "header", "true", "inferSchema", "true", NULL }; "schema" takes Spark's DDL
+ *   ("name STRING, age INT, hired DATE") as DataFrameReader.schema() does: no inference
  */
 WeftDataFrame *weft_read_csv (WeftSession *session, const char *path, const char *const *options,
                               GError **error);
