@@ -11,9 +11,10 @@ weft_backend_register (const WeftBackendOps *ops, GError **error)
 {
   if (ops == NULL || ops->abi_version != WEFT_BACKEND_ABI_VERSION)
     {
+      /* Nothing past abi_version is read: another ABI may lay the table out differently. */
       g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "backend \"%s\" was built for backend ABI %u, this libweft has ABI %u: rebuild it "
-                   "against this libweft", ops && ops->name ? ops->name : "?", ops ? ops->abi_version : 0,
+                   "a backend built for backend ABI %u was refused: this libweft has ABI %u; "
+                   "rebuild the backend against it", ops ? ops->abi_version : 0,
                    WEFT_BACKEND_ABI_VERSION);
       return FALSE;
     }
