@@ -384,6 +384,18 @@ parse_date_lenient (const char *s, gsize len, gint32 *out_days)
   return make_date (y, m, d, out_days);
 }
 
+/* Whether each of the 8 values (a character minus '0', so anything else is above 9) is a digit.
+ * (OR-ing them would not do: 2 | 8 is 10.) */
+static inline gboolean
+all_digits (const unsigned dg[8])
+{
+  unsigned max = 0;
+
+  for (int i = 0; i < 8; i++)
+    max = MAX (max, dg[i]);
+  return max <= 9;
+}
+
 gboolean
 weft_parse_date (const WeftDateFormat *format, const char *s, gsize len, gboolean lenient,
                  gint32 *out_days)
@@ -398,7 +410,7 @@ weft_parse_date (const WeftDateFormat *format, const char *s, gsize len, gboolea
                          (unsigned) (s[3] - '0'), (unsigned) (s[5] - '0'), (unsigned) (s[6] - '0'),
                          (unsigned) (s[8] - '0'), (unsigned) (s[9] - '0') };
 
-      if ((dg[0] | dg[1] | dg[2] | dg[3] | dg[4] | dg[5] | dg[6] | dg[7]) <= 9)
+      if (all_digits (dg))
         {
           y = dg[0] * 1000 + dg[1] * 100 + dg[2] * 10 + dg[3];
           if (y >= 1 && make_date (y, dg[4] * 10 + dg[5], dg[6] * 10 + dg[7], out_days))
@@ -448,6 +460,25 @@ weft_parse_infer_type (const char *s, gsize len, const WeftDateFormat *format)
   double f;
   gboolean b;
   gint32 days;
+
+  /* The common date shape, yyyy-MM-dd in digits, is never a number or a boolean: decide it
+   * here, without three failing parses and without computing the day number. */
+  if (format->is_default && len == 10 && s[4] == '-' && s[7] == '-')
+    {
+      unsigned dg[8] = { (unsigned) (s[0] - '0'), (unsigned) (s[1] - '0'), (unsigned) (s[2] - '0'),
+                         (unsigned) (s[3] - '0'), (unsigned) (s[5] - '0'), (unsigned) (s[6] - '0'),
+                         (unsigned) (s[8] - '0'), (unsigned) (s[9] - '0') };
+
+      if (all_digits (dg))
+        {
+          unsigned y = dg[0] * 1000 + dg[1] * 100 + dg[2] * 10 + dg[3];
+          unsigned m = dg[4] * 10 + dg[5], d = dg[6] * 10 + dg[7];
+
+          return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month (y, m)
+                   ? WEFT_DATA_TYPE_DATE
+                   : WEFT_DATA_TYPE_STRING;
+        }
+    }
 
   if (weft_parse_int64 (s, len, &i))
     return WEFT_DATA_TYPE_INT64;

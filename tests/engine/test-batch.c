@@ -581,6 +581,8 @@ test_parse_date (void)
   g_assert_true (weft_parse_date (&iso, "2024-02-29", 10, FALSE, &d) && d == 19782);
   g_assert_true (weft_parse_date (&iso, "0001-01-01", 10, FALSE, &d) && d == -719162);
   g_assert_true (weft_parse_date (&iso, "9999-12-31", 10, FALSE, &d) && d == 2932896);
+  g_assert_true (weft_parse_date (&iso, "2018-08-28", 10, FALSE, &d) && d == 17771);
+  g_assert_false (weft_parse_date (&iso, "2018-0:-28", 10, FALSE, &d));
   g_assert_false (weft_parse_date (&iso, "2023-02-29", 10, FALSE, &d));
   g_assert_false (weft_parse_date (&iso, "1900-02-29", 10, FALSE, &d));
   g_assert_false (weft_parse_date (&iso, "2023-13-01", 10, FALSE, &d));
@@ -650,6 +652,11 @@ test_infer_type (void)
     { "2024-01-31", WEFT_DATA_TYPE_DATE },
     { "2024-1-31", WEFT_DATA_TYPE_STRING },
     { "2024-02-30", WEFT_DATA_TYPE_STRING },
+    { "2018-08-28", WEFT_DATA_TYPE_DATE },   /* digits whose bits OR past 9 */
+    { "2018-0:-28", WEFT_DATA_TYPE_STRING }, /* ':' is '9' + 1 */
+    { "2019-02-29", WEFT_DATA_TYPE_STRING },
+    { "2020-02-29", WEFT_DATA_TYPE_DATE },
+    { "0000-01-01", WEFT_DATA_TYPE_STRING },
     { "abc", WEFT_DATA_TYPE_STRING },
   };
 
