@@ -51,3 +51,9 @@ check_PROGRAMS += tests/engine/test-session
 tests_engine_test_session_SOURCES = tests/engine/test-session.c
 tests_engine_test_session_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
 tests_engine_test_session_LDADD = $(EXAMPLE_LIBS)
+
+# The engine's answers against sqlite3 on the same CSV files (tests/engine/test-sqlite).
+check_PROGRAMS += tests/engine/test-sqlite
+tests_engine_test_sqlite_SOURCES = tests/engine/test-sqlite.c
+tests_engine_test_sqlite_CPPFLAGS = $(EXAMPLE_CPPFLAGS) -DG_LOG_DOMAIN=\"weft-test\"
+tests_engine_test_sqlite_LDADD = $(EXAMPLE_LIBS)
