@@ -889,6 +889,31 @@ add_to_bucket (Exchange *x, guint bucket, WeftBatch *b)
   g_mutex_unlock (&x->lock);
 }
 
+/* Splits @in into @nb pieces by @hashes (a row goes to weft_hash_partition of its hash) and adds
+ * each non-empty piece to its list in @buckets under @lock: how every keyed exchange moves rows,
+ * so equal keys meet in one bucket whichever operator sent them. */
+static void
+scatter_by_hash (const WeftBatch *in, const guint64 *hashes, guint nb, GPtrArray *buckets,
+                 GMutex *lock)
+{
+  g_autoptr(GPtrArray) sels = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_selection_free);
+  for (guint b = 0; b < nb; b++)
+    g_ptr_array_add (sels, weft_selection_new (in->n_rows / nb + 16));
+  for (gsize r = 0; r < in->n_rows; r++)
+    weft_selection_add (sels->pdata[weft_hash_partition (hashes[r], nb)], (guint32) r);
+  for (guint b = 0; b < nb; b++)
+    {
+      WeftSelection *sel = sels->pdata[b];
+      if (sel->n == 0)
+        continue;
+      WeftBatch *piece = sel->n == in->n_rows ? weft_batch_slice (in, 0, in->n_rows)
+                                              : weft_batch_take (in, sel);
+      g_mutex_lock (lock);
+      g_ptr_array_add (buckets->pdata[b], piece);
+      g_mutex_unlock (lock);
+    }
+}
+
 static gboolean
 partial_agg_task (Run *run, guint part, gpointer data, GError **error)
 {
@@ -933,17 +958,7 @@ partial_agg_task (Run *run, guint part, gpointer data, GError **error)
       /* Hash-partition the states by key: a key's rows meet in one reducer. */
       g_autofree guint64 *hashes = g_new (guint64, MAX (state->n_rows, 1));
       weft_hash_batch (state, keys, p->exprs->len, hashes);
-      g_autoptr(GPtrArray) sels = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_selection_free);
-      for (guint b = 0; b < nb; b++)
-        g_ptr_array_add (sels, weft_selection_new (state->n_rows / nb + 16));
-      for (gsize r = 0; r < state->n_rows; r++)
-        weft_selection_add (sels->pdata[weft_hash_partition (hashes[r], nb)], (guint32) r);
-      for (guint b = 0; b < nb; b++)
-        {
-          WeftSelection *sel = sels->pdata[b];
-          if (sel->n > 0)
-            add_to_bucket (x, b, weft_batch_take (state, sel));
-        }
+      scatter_by_hash (state, hashes, nb, x->st->buckets, &x->lock);
     }
   return TRUE;
 }
@@ -1042,18 +1057,7 @@ hash_repartition_task (Run *run, guint part, gpointer data, GError **error)
         {
           g_autofree guint64 *hashes = g_new (guint64, in->n_rows);
           weft_hash_columns (keys, nk, in->n_rows, hashes);
-          g_autoptr(GPtrArray) sels = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_selection_free);
-          for (guint b = 0; b < nb; b++)
-            g_ptr_array_add (sels, weft_selection_new (in->n_rows / nb + 16));
-          for (gsize r = 0; r < in->n_rows; r++)
-            weft_selection_add (sels->pdata[weft_hash_partition (hashes[r], nb)], (guint32) r);
-          for (guint b = 0; b < nb; b++)
-            {
-              WeftSelection *sel = sels->pdata[b];
-              if (sel->n > 0)
-                add_to_bucket (x, b, sel->n == in->n_rows ? weft_batch_slice (in, 0, in->n_rows)
-                                                          : weft_batch_take (in, sel));
-            }
+          scatter_by_hash (in, hashes, nb, x->st->buckets, &x->lock);
         }
       for (guint k = 0; k < nk; k++)
         if (keys[k])
@@ -1104,23 +1108,9 @@ join_shuffle_task (Run *run, guint part, gpointer data, GError **error)
           g_mutex_unlock (&x->lock);
           continue;
         }
-      g_autofree guint32 *ids = g_new (guint32, rows->n_rows);
-      weft_hash_partition_ids (rows, js->keys, nk, nb, ids);
-      g_autoptr(GPtrArray) sels = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_selection_free);
-      for (guint b = 0; b < nb; b++)
-        g_ptr_array_add (sels, weft_selection_new (rows->n_rows / nb + 16));
-      for (gsize r = 0; r < rows->n_rows; r++)
-        weft_selection_add (sels->pdata[ids[r]], (guint32) r);
-      for (guint b = 0; b < nb; b++)
-        {
-          WeftSelection *sel = sels->pdata[b];
-          if (sel->n == 0)
-            continue;
-          WeftBatch *taken = weft_batch_take (rows, sel);
-          g_mutex_lock (&x->lock);
-          g_ptr_array_add (buckets->pdata[b], taken);
-          g_mutex_unlock (&x->lock);
-        }
+      g_autofree guint64 *hashes = g_new (guint64, MAX (rows->n_rows, 1));
+      weft_hash_batch (rows, js->keys, nk, hashes);
+      scatter_by_hash (rows, hashes, nb, buckets, &x->lock);
     }
   iter_free (it);
   return ok;
