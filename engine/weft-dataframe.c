@@ -139,44 +139,50 @@ is_option (const char *arg, const char *name)
 gboolean
 weft_session_builder_parse_args (WeftSessionBuilder *b, int *argc, char ***argv, GError **error)
 {
+  enum { MASTER, NAME, CONF, PROPERTIES_FILE, N_OPTIONS };
+  static const char *const options[N_OPTIONS] = { "--master", "--name", "--conf",
+                                                   "--properties-file" };
   char **args = *argv;
   int out = 1;
   for (int i = 1; i < *argc; i++)
     {
-      const char *v;
-      if (is_option (args[i], "--master") || is_option (args[i], "--name")
-          || is_option (args[i], "--conf") || is_option (args[i], "--properties-file"))
+      int which = 0;
+      while (which < N_OPTIONS && !is_option (args[i], options[which]))
+        which++;
+      if (which == N_OPTIONS)
         {
-          const char *opt = args[i];
-          if ((v = option_value (*argc, args, &i, is_option (opt, "--master") ? "--master"
-                                 : is_option (opt, "--name") ? "--name"
-                                 : is_option (opt, "--conf") ? "--conf" : "--properties-file",
-                                 error)) == NULL)
-            return FALSE;
-          if (is_option (opt, "--master"))
-            weft_session_builder_master (b, v);
-          else if (is_option (opt, "--name"))
-            weft_session_builder_app_name (b, v);
-          else if (is_option (opt, "--properties-file"))
-            {
-              if (!load_properties (b, v, TRUE, error))
-                return FALSE;
-            }
-          else
-            {
-              const char *eq = strchr (v, '=');
-              if (eq == NULL || eq == v)
-                {
-                  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                               "--conf \"%s\" is not KEY=VALUE (e.g. --conf spark.executor.memory=2g)", v);
-                  return FALSE;
-                }
-              g_autofree char *key = g_strndup (v, (gsize) (eq - v));
-              weft_session_builder_config (b, key, eq + 1);
-            }
+          args[out++] = args[i];
+          continue;
         }
-      else
-        args[out++] = args[i];
+      const char *v = option_value (*argc, args, &i, options[which], error);
+      if (v == NULL)
+        return FALSE;
+      switch (which)
+        {
+        case MASTER:
+          weft_session_builder_master (b, v);
+          break;
+        case NAME:
+          weft_session_builder_app_name (b, v);
+          break;
+        case PROPERTIES_FILE:
+          if (!load_properties (b, v, TRUE, error))
+            return FALSE;
+          break;
+        default: /* CONF */
+          {
+            const char *eq = strchr (v, '=');
+            if (eq == NULL || eq == v)
+              {
+                g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                             "--conf \"%s\" is not KEY=VALUE (e.g. --conf spark.executor.memory=2g)",
+                             v);
+                return FALSE;
+              }
+            g_autofree char *key = g_strndup (v, (gsize) (eq - v));
+            weft_session_builder_config (b, key, eq + 1);
+          }
+        }
     }
   *argc = out;
   args[out] = NULL;

@@ -182,17 +182,14 @@ list_next (Iter *it, WeftBatch **out, GError **error)
 {
   ListIter *l = (ListIter *) it;
   *out = NULL;
-  while (l->i < l->batches->len)
+  if (l->i < l->batches->len)
     {
       WeftBatch *b = l->batches->pdata[l->i++];
+      /* Owned batches are handed over; borrowed ones are shared through a slice. */
       if (l->owned)
-        {
-          l->batches->pdata[l->i - 1] = NULL;
-          *out = b;
-        }
+        *out = g_steal_pointer (&l->batches->pdata[l->i - 1]);
       else
         *out = weft_batch_slice (b, 0, b->n_rows);
-      return TRUE;
     }
   return TRUE;
 }
