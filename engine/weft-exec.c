@@ -766,6 +766,8 @@ open_partition (Run *run, WeftPlan *p, guint part, GError **error)
       return open_join (run, p, part, error);
     case WEFT_PLAN_UNION:
       return open_union (run, p, part, error);
+    case WEFT_PLAN_STUB:
+      break;
     case WEFT_PLAN_AGGREGATE:
       {
         g_autofree WeftAggSpec *specs = agg_specs (p);
@@ -1251,6 +1253,8 @@ prepare (Run *run, WeftPlan *p, GError **error)
       /* No exchange: the left's partitions, then the right's. */
       st->n = state_of (run, p->child)->n + state_of (run, p->right)->n;
       return TRUE;
+    case WEFT_PLAN_STUB:
+      break;
     }
   return TRUE;
 }

@@ -279,6 +279,8 @@ build (Builder *b, const WeftPlan *p)
           rs->same = ls;
         return pnode (g_strdup ("Union"), s, child, right);
       }
+    case WEFT_PLAN_STUB:
+      return pnode (g_strdup ("ShuffleInput"), new_stage (b), NULL, NULL);
     }
   g_assert_not_reached ();
   return NULL;

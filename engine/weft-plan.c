@@ -167,6 +167,14 @@ weft_plan_csv_scan (const char *const *files, const WeftCsvOptions *csv, WeftSch
 }
 
 WeftPlan *
+weft_plan_stub (WeftSchema *schema)
+{
+  WeftPlan *p = node_new (WEFT_PLAN_STUB, NULL);
+  p->schema = weft_schema_ref (schema);
+  return p;
+}
+
+WeftPlan *
 weft_plan_rows (WeftBatch *rows, guint n_partitions)
 {
   WeftPlan *p = node_new (WEFT_PLAN_ROWS, NULL);
@@ -653,6 +661,9 @@ describe (GString *s, const WeftPlan *p)
                                 p->files && p->files[0] && p->files[1] ? ", ..." : "");
         break;
       }
+    case WEFT_PLAN_STUB:
+      g_string_append_printf (s, "ShuffleInput [%u columns]", weft_schema_get_n_fields (p->schema));
+      break;
     case WEFT_PLAN_ROWS:
       g_string_append_printf (s, "LocalRelation [%u columns], %zu rows",
                               weft_schema_get_n_fields (p->schema), p->rows->n_rows);

@@ -28,6 +28,9 @@ typedef enum {
   WEFT_PLAN_REPARTITION,
   WEFT_PLAN_JOIN,
   WEFT_PLAN_UNION,
+  WEFT_PLAN_STUB,     /* a placeholder for rows that come from a shuffle: only its schema is
+                       * known. A plan fragment sent to an executor has a stub under every
+                       * exchange it reads rather than the plan that computed the exchange. */
 } WeftPlanKind;
 
 /* An aggregate as the user asks for it: @input is unresolved (NULL for count(*)). */
@@ -104,6 +107,8 @@ struct _WeftPlan {
 /** weft_plan_csv_scan: all of @file_schema's columns; @files (transfer none) and @csv copied. */
 WeftPlan *weft_plan_csv_scan (const char *const *files, const WeftCsvOptions *csv,
                               WeftSchema *file_schema);
+/** weft_plan_stub: (transfer full) a WEFT_PLAN_STUB of @schema (a reference is taken). */
+WeftPlan *weft_plan_stub (WeftSchema *schema);
 /** weft_plan_rows: an in-memory batch cut into @n_partitions. */
 WeftPlan *weft_plan_rows (WeftBatch *rows, guint n_partitions);
 WeftPlan *weft_plan_filter (WeftPlan *child, const WeftExpr *condition, GError **error);
