@@ -1,10 +1,10 @@
 # engine/dshell/: weft-dshell, the distributed shell (client and AM in one binary). It talks to
-# the cluster only through the IDL: dshell-rpc.c is its wire edge; it includes no rm/ header.
+# the cluster only through the IDL: engine/weft-yarn-rpc.c (in the engine's core library, see
+# engine/cluster.mk) is its wire edge; it includes no rm/ header.
 # Included from the top Makefile.am.
 bin_PROGRAMS += engine/dshell/weft-dshell
-engine_dshell_weft_dshell_SOURCES = engine/dshell/weft-dshell.c \
-	engine/dshell/dshell-rpc.c engine/dshell/dshell-rpc.h
-engine_dshell_weft_dshell_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine/dshell \
+engine_dshell_weft_dshell_SOURCES = engine/dshell/weft-dshell.c engine/weft-yarn-rpc.c engine/weft-yarn-rpc.h
+engine_dshell_weft_dshell_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine \
 	-DG_LOG_DOMAIN=\"weft-dshell\"
 engine_dshell_weft_dshell_LDADD = $(COMMON_LIBS)
 $(engine_dshell_weft_dshell_OBJECTS): $(GEN_DIR)/.stamp

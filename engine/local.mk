@@ -106,7 +106,7 @@ engine_libweft_engine_core_la_SOURCES += \
 	engine/weft-optimizer.c engine/weft-optimizer.h \
 	engine/weft-physical.c engine/weft-physical.h \
 	engine/weft-exec.c engine/weft-exec.h \
-	engine/weft-task.c engine/weft-task.h
+	engine/weft-task.c engine/weft-task.h engine/weft-task-run.c
 engine_libweft_engine_core_la_SOURCES += \
 	engine/include/weft/weft-backend.h engine/weft-backend.c engine/weft-backend-local.c \
 	engine/weft-dataframe.c engine/include/weft/weft.h

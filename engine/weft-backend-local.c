@@ -1,27 +1,22 @@
 /* weft-backend-local: local, local[N] and local[*]: N slots, each a thread of
- * one pool kept for the session's life, inside the driver. */
+ * one pool kept for the session's life, inside the driver, running tasks with
+ * weft_task_run() as an executor does; map outputs go to a private temporary
+ * folder removed when the session closes. */
 #include "weft/weft-backend.h"
 
+#include <glib/gstdio.h>
+
 #include "weft-engine-error.h"
+#include "weft-shuffle.h"
+#include "weft-task.h"
 
 typedef struct {
   GThreadPool *pool;
   guint slots;
+  GAsyncQueue *outcomes;
+  char *shuffle_dir;    /* this "executor"'s map outputs, removed at close */
+  WeftTaskEnv env;
 } Local;
-
-typedef struct {
-  WeftBackendTask task;
-  gpointer data;
-  GMutex lock;
-  GCond done;
-  guint remaining;
-  GError *error;
-} Stage;
-
-typedef struct {
-  Stage *stage;
-  guint index;
-} Item;
 
 /* The N of local[N]; 0 if @master is not a local master. */
 static guint
@@ -50,31 +45,16 @@ local_accepts (const char *master)
 }
 
 static void
-local_thread (gpointer data, gpointer unused)
+local_thread (gpointer data, gpointer user_data)
 {
-  Item *item = data;
-  Stage *s = item->stage;
-  GError *error = NULL;
-  g_mutex_lock (&s->lock);
-  gboolean failed = s->error != NULL;
-  g_mutex_unlock (&s->lock);
-  /* Once a task failed the stage fails: the others need not run. */
-  gboolean ok = failed || s->task (item->index, s->data, &error);
-  g_mutex_lock (&s->lock);
-  if (!ok)
-    {
-      if (s->error == NULL)
-        s->error = error;
-      else
-        g_error_free (error);
-    }
-  if (--s->remaining == 0)
-    g_cond_signal (&s->done);
-  g_mutex_unlock (&s->lock);
+  WeftTask *task = data;
+  Local *l = user_data;
+  g_async_queue_push (l->outcomes, weft_task_run (task, &l->env));
+  weft_task_unref (task);
 }
 
 static gpointer
-local_open (const char *master, const char *const *conf, GError **error)
+local_open (const char *master, const char *const *conf, GAsyncQueue *outcomes, GError **error)
 {
   (void) conf;
   guint n = local_slots_of (master);
@@ -84,11 +64,29 @@ local_open (const char *master, const char *const *conf, GError **error)
                    "master \"%s\" is not local, local[N] (N from 1 to 4096) or local[*]", master);
       return NULL;
     }
+  g_autofree char *dir = g_dir_make_tmp ("weft-local-XXXXXX", NULL);
+  if (dir == NULL)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_IO,
+                   "cannot create a shuffle folder under %s", g_get_tmp_dir ());
+      return NULL;
+    }
   Local *l = g_new0 (Local, 1);
   l->slots = n;
-  l->pool = g_thread_pool_new (local_thread, NULL, (gint) n, FALSE, error);
+  l->outcomes = g_async_queue_ref (outcomes);
+  l->shuffle_dir = g_steal_pointer (&dir);
+  l->env = (WeftTaskEnv) {
+    .executor_id = "driver",
+    .host = "localhost",
+    .shuffle_dir = l->shuffle_dir,
+    .block_size = WEFT_SHUFFLE_DEFAULT_BLOCK_SIZE,
+    .fetch_retries = 1,
+  };
+  l->pool = g_thread_pool_new (local_thread, l, (gint) n, FALSE, error);
   if (l->pool == NULL)
     {
+      g_async_queue_unref (l->outcomes);
+      g_free (l->shuffle_dir);
       g_free (l);
       return NULL;
     }
@@ -101,44 +99,40 @@ local_slots (gpointer backend)
   return ((Local *) backend)->slots;
 }
 
-static gboolean
-local_run_stage (gpointer backend, guint n_tasks, WeftBackendTask task, gpointer data, GError **error)
+static void
+local_launch (gpointer backend, WeftTask *task)
 {
   Local *l = backend;
-  if (n_tasks == 0)
-    return TRUE;
-  Stage s = { task, data };
-  g_mutex_init (&s.lock);
-  g_cond_init (&s.done);
-  s.remaining = n_tasks;
-  Item *items = g_new (Item, n_tasks);
-  for (guint i = 0; i < n_tasks; i++)
+  g_thread_pool_push (l->pool, weft_task_ref (task), NULL);
+}
+
+/* Removes the shuffle folder (flat: map output files only). */
+static void
+remove_dir (const char *path)
+{
+  GDir *d = g_dir_open (path, 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
     {
-      items[i] = (Item) { &s, i };
-      g_thread_pool_push (l->pool, &items[i], NULL);
+      g_autofree char *f = g_build_filename (path, name, NULL);
+      g_unlink (f);
     }
-  g_mutex_lock (&s.lock);
-  while (s.remaining > 0)
-    g_cond_wait (&s.done, &s.lock);
-  g_mutex_unlock (&s.lock);
-  g_free (items);
-  g_mutex_clear (&s.lock);
-  g_cond_clear (&s.done);
-  if (s.error)
-    {
-      g_propagate_error (error, s.error);
-      return FALSE;
-    }
-  return TRUE;
+  g_dir_close (d);
+  g_rmdir (path);
 }
 
 static void
-local_close (gpointer backend)
+local_close (gpointer backend, gboolean succeeded, const char *diagnostics)
 {
   Local *l = backend;
   if (l == NULL)
     return;
   g_thread_pool_free (l->pool, FALSE, TRUE);
+  remove_dir (l->shuffle_dir);
+  g_free (l->shuffle_dir);
+  g_async_queue_unref (l->outcomes);
   g_free (l);
 }
 
@@ -148,7 +142,7 @@ static const WeftBackendOps local_ops = {
   .accepts = local_accepts,
   .open = local_open,
   .slots = local_slots,
-  .run_stage = local_run_stage,
+  .launch = local_launch,
   .close = local_close,
 };
 

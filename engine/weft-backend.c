@@ -18,10 +18,10 @@ weft_backend_register (const WeftBackendOps *ops, GError **error)
                    WEFT_BACKEND_ABI_VERSION);
       return FALSE;
     }
-  if (ops->name == NULL || !ops->accepts || !ops->open || !ops->slots || !ops->run_stage || !ops->close)
+  if (ops->name == NULL || !ops->accepts || !ops->open || !ops->slots || !ops->launch || !ops->close)
     {
       g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "backend \"%s\" lacks a name or one of accepts, open, slots, run_stage, close",
+                   "backend \"%s\" lacks a name or one of accepts, open, slots, launch, close",
                    ops->name ? ops->name : "?");
       return FALSE;
     }

@@ -18,6 +18,7 @@
 #include "weft-physical.h"
 #include "weft-show.h"
 #include "weft/weft-backend.h"
+#include "weft-task.h"
 
 struct _WeftSession {
   char *app_name;
@@ -26,6 +27,7 @@ struct _WeftSession {
   const WeftBackendOps *ops;
   gpointer backend;
   WeftExec *exec;
+  GAsyncQueue *outcomes;        /* the backend's task outcomes, read by exec */
   gint64 split_bytes;           /* spark.sql.files.maxPartitionBytes */
 };
 
@@ -289,7 +291,8 @@ weft_session_builder_get_or_create (WeftSessionBuilder *b, GError **error)
       g_ptr_array_add (pairs, v);
     }
   g_ptr_array_add (pairs, NULL);
-  gpointer backend = ops->open (master_copy, (const char *const *) pairs->pdata, error);
+  g_autoptr(GAsyncQueue) outcomes = g_async_queue_new_full ((GDestroyNotify) weft_task_outcome_free);
+  gpointer backend = ops->open (master_copy, (const char *const *) pairs->pdata, outcomes, error);
   if (backend == NULL)
     return NULL;
   guint slots = ops->slots (backend);
@@ -304,7 +307,8 @@ weft_session_builder_get_or_create (WeftSessionBuilder *b, GError **error)
   s->ops = ops;
   s->backend = backend;
   s->split_bytes = split;
-  s->exec = weft_exec_new (ops, backend, task_memory, shuffle ? shuffle : slots);
+  s->outcomes = g_steal_pointer (&outcomes);
+  s->exec = weft_exec_new (ops, backend, s->outcomes, task_memory, shuffle ? shuffle : slots);
   /* The builder may go on being changed and used; the session keeps what it was given. */
   GHashTable *fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_iter_init (&it, b->conf);
@@ -329,7 +333,8 @@ weft_session_free (WeftSession *s)
   if (s == NULL)
     return;
   weft_exec_free (s->exec);
-  s->ops->close (s->backend);
+  s->ops->close (s->backend, TRUE, NULL);
+  g_async_queue_unref (s->outcomes);
   g_hash_table_unref (s->conf);
   g_free (s->app_name);
   g_free (s);
@@ -413,12 +418,6 @@ split_size (WeftSession *s, const GPtrArray *files)
   return (total + n - 1) / n;
 }
 
-static gboolean
-infer_task (guint task, gpointer data, GError **error)
-{
-  return weft_csv_inference_run_task (data, task, error);
-}
-
 WeftDataFrame *
 weft_read_csv (WeftSession *s, const char *path, const char *const *options, GError **error)
 {
@@ -456,8 +455,7 @@ weft_read_csv (WeftSession *s, const char *path, const char *const *options, GEr
       g_autoptr(WeftCsvInference) inference =
         weft_csv_inference_new ((const char *const *) files->pdata, files->len - 1, opts, error);
       if (inference == NULL
-          || !s->ops->run_stage (s->backend, weft_csv_inference_get_n_tasks (inference), infer_task,
-                                 inference, error))
+          || !weft_exec_infer_csv (s->exec, inference, error))
         return NULL;
       schema = weft_csv_inference_finish (inference);
     }
@@ -760,39 +758,6 @@ weft_df_show (WeftDataFrame *df, int n, int truncate, GError **error)
   return TRUE;
 }
 
-typedef struct {
-  WeftOutputJob *job;
-  WeftCsvWriteOptions *options;
-  WeftSchema *schema;
-  GPtrArray *writers;    /* per partition (nullable until its first batch) */
-  GMutex lock;
-} Write;
-
-static void
-write_start (guint n, gpointer data)
-{
-  Write *w = data;
-  g_ptr_array_set_size (w->writers, n);
-}
-
-static gboolean
-write_sink (guint partition, WeftBatch *batch, gpointer data, GError **error)
-{
-  Write *w = data;
-  g_autoptr(WeftBatch) b = batch;
-  if (w->writers->pdata[partition] == NULL)
-    {
-      g_autofree char *path = weft_output_job_task_path (w->job, partition, 0, error);
-      if (path == NULL)
-        return FALSE;
-      WeftCsvWriter *wr = weft_csv_writer_new (w->options, w->schema, path, error);
-      if (wr == NULL)
-        return FALSE;
-      w->writers->pdata[partition] = wr;
-    }
-  return weft_csv_writer_write (w->writers->pdata[partition], b, error);
-}
-
 gboolean
 weft_df_write_csv (WeftDataFrame *df, const char *path, const char *mode,
                    const char *const *options, GError **error)
@@ -814,26 +779,9 @@ weft_df_write_csv (WeftDataFrame *df, const char *path, const char *mode,
     return FALSE;
   if (weft_output_job_is_noop (job))
     return TRUE;
-  Write w = { job, opts, df->plan->schema, g_ptr_array_new () };
-  gboolean ok = run (df, df->plan, write_start, write_sink, &w, error);
-  /* Close every part file, then commit the tasks and the job (_SUCCESS last). */
-  for (guint p = 0; p < w.writers->len; p++)
-    {
-      WeftCsvWriter *wr = w.writers->pdata[p];
-      if (wr == NULL && ok && p == 0)
-        {
-          /* No rows at all: Spark still writes one (empty, or header-only) file. */
-          g_autofree char *pp = weft_output_job_task_path (job, 0, 0, error);
-          wr = pp ? weft_csv_writer_new (opts, df->plan->schema, pp, error) : NULL;
-          ok = wr != NULL;
-        }
-      if (wr == NULL)
-        continue;
-      if (ok)
-        ok = weft_csv_writer_close (wr, error) && weft_output_job_commit_task (job, p, 0, error);
-      weft_csv_writer_free (wr);
-    }
-  g_ptr_array_unref (w.writers);
+  g_autoptr(WeftPlan) optimized = weft_optimize (df->plan, error);
+  /* Each task writes its partition's part file and is committed as it succeeds. */
+  gboolean ok = optimized && weft_exec_write_csv (df->session->exec, optimized, job, opts, error);
   if (ok)
     ok = weft_output_job_commit (job, error);
   if (!ok)

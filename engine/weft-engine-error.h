@@ -19,6 +19,7 @@ typedef enum
   WEFT_ENGINE_ERROR_MALFORMED,    /* input data rejected (CSV FAILFAST), naming file and line */
   WEFT_ENGINE_ERROR_TOO_LARGE,    /* a record past the configured size limit */
   WEFT_ENGINE_ERROR_CALLBACK,     /* a caller's callback failed without saying why */
+  WEFT_ENGINE_ERROR_CORRUPT,      /* a damaged shuffle block or file: checksum, length or framing */
 } WeftEngineError;
 
 G_END_DECLS

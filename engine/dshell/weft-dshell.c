@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dshell-rpc.h"
+#include "weft-yarn-rpc.h"
 #include "weft-daemon.h"
 #include "weft-log.h"
 
@@ -50,9 +50,9 @@ options_clear (Options *o)
 static int
 exit_code_for (const GError *e)
 {
-  if (e->domain == DSHELL_ERROR && e->code == DSHELL_ERROR_UNREACHABLE)
+  if (e->domain == WEFT_YARN_ERROR && e->code == WEFT_YARN_ERROR_UNREACHABLE)
     return EXIT_UNREACHABLE;
-  if ((e->domain == DSHELL_ERROR && e->code == DSHELL_ERROR_USAGE) || e->domain == WEFT_CONF_ERROR)
+  if ((e->domain == WEFT_YARN_ERROR && e->code == WEFT_YARN_ERROR_USAGE) || e->domain == WEFT_CONF_ERROR)
     return EXIT_USAGE;
   return EXIT_FAILED;
 }
@@ -85,22 +85,22 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
   if (!g_option_context_parse (ctx, argc, argv, error))
     return FALSE;
   if (*argc > 1)
-    return g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE, "unexpected argument \"%s\"",
+    return g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE, "unexpected argument \"%s\"",
                         (*argv)[1]), FALSE;
   if (o->num_containers < 1 || o->num_containers > 10000)
-    return g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE,
+    return g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE,
                         "--num-containers must be between 1 and 10000"), FALSE;
   if (o->command == NULL || *o->command == '\0')
-    return g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE, "--command is required"), FALSE;
+    return g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE, "--command is required"), FALSE;
   if (o->container_vcores < 1)
-    return g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE,
+    return g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE,
                         "--container-vcores must be at least 1"), FALSE;
   gint64 bytes = 128 * 1024 * 1024;
   if (o->container_memory && !weft_parse_size (o->container_memory, &bytes, error))
     return g_prefix_error (error, "--container-memory: "), FALSE;
   o->memory_mb = (bytes + 1024 * 1024 - 1) / (1024 * 1024);
   if (o->memory_mb < 1)
-    return g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE,
+    return g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE,
                         "--container-memory must be at least 1m"), FALSE;
   o->timeout_us = 60 * G_USEC_PER_SEC;
   if (o->timeout && !weft_parse_duration (o->timeout, &o->timeout_us, error))
@@ -138,9 +138,9 @@ run_client (WeftConf *conf, const Options *o)
   weft_rpc_options_from_conf (&opts, conf);
   const char *host = weft_conf_get_string (conf, "rm.hostname");
   guint16 port = (guint16) weft_conf_get_int (conf, "rm.client-port");
-  g_autoptr(DshellClient) client = dshell_client_new (host, port, token, &opts);
+  g_autoptr(WeftYarnClient) client = weft_yarn_client_new (host, port, token, &opts);
 
-  g_autofree char *app_id = dshell_client_new_application (client, &error);
+  g_autofree char *app_id = weft_yarn_client_new_application (client, &error);
   if (app_id == NULL)
     {
       g_printerr ("weft-dshell: %s%s\n", error->message,
@@ -157,10 +157,10 @@ run_client (WeftConf *conf, const Options *o)
                             "--container-memory", mem, "--container-vcores", vc,
                             "--timeout", am_timeout, NULL };
   g_autofree char *name = o->name ? g_strdup (o->name) : g_strdup ("weft-dshell");
-  DshellSubmission sub = { .name = name, .queue = o->queue, .am_vcores = AM_VCORES,
+  WeftYarnSubmission sub = { .name = name, .queue = o->queue, .am_vcores = AM_VCORES,
                            .am_memory_mb = AM_MEMORY_MB, .am_argv = am_argv,
                            .max_attempts = 1 };
-  if (!dshell_client_submit (client, app_id, &sub, &error))
+  if (!weft_yarn_client_submit (client, app_id, &sub, &error))
     {
       g_printerr ("weft-dshell: cannot submit %s: %s\n", app_id, error->message);
       return exit_code_for (error);
@@ -172,12 +172,12 @@ run_client (WeftConf *conf, const Options *o)
   /* The AM has its own timeout; the client allows it a few more seconds to finish. */
   gint64 deadline = g_get_monotonic_time () + o->timeout_us + 10 * G_USEC_PER_SEC;
   g_autofree char *last = NULL;
-  DshellAppReport r = { 0 };
+  WeftYarnAppReport r = { 0 };
   int status = EXIT_FAILED;
   for (;;)
     {
       g_clear_error (&error);
-      if (!dshell_client_get_app (client, app_id, &r, &error))
+      if (!weft_yarn_client_get_app (client, app_id, &r, &error))
         {
           g_printerr ("weft-dshell: %s\n", error->message);
           status = exit_code_for (error);
@@ -204,14 +204,14 @@ run_client (WeftConf *conf, const Options *o)
           g_autofree char *t = weft_format_duration (o->timeout_us);
           g_printerr ("weft-dshell: %s did not end within --timeout %s: killing it\n", app_id, t);
           g_clear_error (&error);
-          if (!dshell_client_kill (client, app_id, "weft-dshell --timeout", &error))
+          if (!weft_yarn_client_kill (client, app_id, "weft-dshell --timeout", &error))
             g_printerr ("weft-dshell: cannot kill %s: %s\n", app_id, error->message);
           break;
         }
       g_usleep (POLL_US);
     }
   printf ("Logs: weft app logs %s\n", app_id);
-  dshell_app_report_clear (&r);
+  weft_yarn_app_report_clear (&r);
   return status;
 }
 
@@ -246,18 +246,18 @@ run_am (WeftConf *conf, const Options *o)
   g_autoptr(WeftToken) am_token = weft_token_decode (token_text, &error);
   g_autofree char *host = NULL;
   guint16 port = 0;
-  if (am_token == NULL || !dshell_split_address (sched, &host, &port, &error))
+  if (am_token == NULL || !weft_yarn_split_address (sched, &host, &port, &error))
     {
       g_printerr ("weft-dshell --am: %s\n", error->message);
       return EXIT_USAGE;
     }
   WeftRpcOptions opts;
   weft_rpc_options_from_conf (&opts, conf);
-  g_autoptr(DshellAm) am = dshell_am_new (host, port, am_token, &opts);
+  g_autoptr(WeftYarnAm) am = weft_yarn_am_new (host, port, am_token, &opts);
   printf ("AM for attempt %s: %d x `%s`, %" G_GINT64_FORMAT " MB, %d vcores each\n", attempt,
           o->num_containers, o->command, o->memory_mb, o->container_vcores);
   fflush (stdout);
-  if (!dshell_am_register (am, g_get_host_name (), &error))
+  if (!weft_yarn_am_register (am, g_get_host_name (), &error))
     {
       g_printerr ("weft-dshell --am: register: %s\n", error->message);
       return exit_code_for (error);
@@ -281,7 +281,7 @@ run_am (WeftConf *conf, const Options *o)
         }
       g_autoptr(GPtrArray) allocated = NULL, completed = NULL;
       g_ptr_array_add (releases, NULL);
-      gboolean ok = dshell_am_allocate (am, asked ? 0 : wanted, o->container_vcores, o->memory_mb,
+      gboolean ok = weft_yarn_am_allocate (am, asked ? 0 : wanted, o->container_vcores, o->memory_mb,
                                         (const char *const *) releases->pdata,
                                         (double) ended / wanted, ALLOCATE_WAIT_MS, &allocated,
                                         &completed, &error);
@@ -296,7 +296,7 @@ run_am (WeftConf *conf, const Options *o)
       asked = TRUE;
       for (guint i = 0; i < allocated->len; i++)
         {
-          DshellContainer *c = allocated->pdata[i];
+          WeftYarnContainer *c = allocated->pdata[i];
           if (started >= wanted)
             {
               /* More than asked (asks race with grants): give it back. */
@@ -305,7 +305,7 @@ run_am (WeftConf *conf, const Options *o)
             }
           started++;
           GError *e = NULL;
-          if (!dshell_am_start_container (am, c, argv, NULL, &e))
+          if (!weft_yarn_am_start_container (am, c, argv, NULL, &e))
             {
               printf ("%s on %s: not started: %s\n", c->container_id, c->node_id, e->message);
               g_string_append_printf (failures, "%s%s not started: %s", failures->len ? "; " : "",
@@ -323,7 +323,7 @@ run_am (WeftConf *conf, const Options *o)
         }
       for (guint i = 0; i < completed->len; i++)
         {
-          DshellStatus *s = completed->pdata[i];
+          WeftYarnStatus *s = completed->pdata[i];
           Running *r = g_hash_table_lookup (running, s->container_id);
           if (r == NULL)
             continue; /* released, or not ours to count */
@@ -349,7 +349,7 @@ run_am (WeftConf *conf, const Options *o)
                                     : g_strdup_printf ("dshell failed: %s", failures->str);
   printf ("%s\n", diag);
   fflush (stdout);
-  if (!dshell_am_finish (am, succeeded, diag, &error))
+  if (!weft_yarn_am_finish (am, succeeded, diag, &error))
     {
       g_printerr ("weft-dshell --am: finish: %s\n", error->message);
       return exit_code_for (error);

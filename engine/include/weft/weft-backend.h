@@ -1,28 +1,21 @@
-/* weft-backend.h: where a driver's tasks run. The executor plans a job into
- * stages and each stage into tasks (one per partition); a backend only runs
- * the tasks of a stage, on as many slots as it has, and reports the first
- * failure. Backends are tables of functions with the ABI version first, so a
- * backend built against another libweft is refused rather than misread.
- * Built in: "local" (local, local[N], local[*]: threads in the driver). The
- * cluster backend (weft-submit --master yarn) registers itself the same way;
- * the planner does not know which backend runs it. */
+/* weft-backend.h: where a driver's tasks run. The driver plans a job into
+ * stages and each stage into tasks (one per partition; weft-task.h), and its
+ * DAG scheduler decides what runs when; a backend only runs the tasks it is
+ * given on as many slots as it has and reports each one's outcome. Backends
+ * are tables of functions with the ABI version first, so a backend built
+ * against another libweft is refused rather than misread. Built in: "local"
+ * (local, local[N], local[*]: threads in the driver) and "cluster" (weft,
+ * yarn, weft://HOST:PORT: executors in containers); the planner does not know
+ * which backend runs it. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-#define WEFT_BACKEND_ABI_VERSION 1
+#define WEFT_BACKEND_ABI_VERSION 2
 
-/**
- * WeftBackendTask:
- * @task: the task's index in its stage, 0..n_tasks-1 (the partition)
- * Runs one task. Called from any thread, each index exactly once per
- * weft_backend run, unless an earlier task failed (then the rest may be
- * skipped). Returns: TRUE, or FALSE with @error set.
- */
-typedef gboolean (*WeftBackendTask) (guint task, gpointer data, GError **error);
-
+typedef struct _WeftTask WeftTask;
 typedef struct _WeftBackendOps WeftBackendOps;
 
 /**
@@ -31,20 +24,26 @@ typedef struct _WeftBackendOps WeftBackendOps;
  * @name: short name for messages, e.g. "local"
  * @accepts: whether @master (e.g. "local[4]") is this backend's
  * @open: a backend instance for @master; @conf holds the session's configuration
- *   (spark.executor.cores and the like, as "key", "value" pairs, NULL-terminated)
+ *   (spark.executor.cores and the like, as "key", "value" pairs, NULL-terminated). The
+ *   instance pushes a WeftTaskOutcome* (weft-task.h, transfer full) onto @outcomes for every
+ *   task it was given, from any thread, exactly once per launch.
  * @slots: how many tasks the instance runs at once (the job's parallelism)
- * @run_stage: runs @n_tasks tasks and returns when all are done (or the first failed)
- * @close: frees the instance
+ * @launch: runs @task (a reference is taken) when a slot is free; returns at once
+ * @status: (nullable) tells the backend how the job is going, for its progress report
+ *   (@text: Spark's console progress bar text, e.g. "[Stage 1:=>   (3 + 2) / 10]")
+ * @close: waits for launched tasks, frees the instance; @succeeded and @diagnostics are
+ *   the application's final status where the backend reports one (the cluster's AM)
  */
 struct _WeftBackendOps {
   guint abi_version;
   const char *name;
   gboolean (*accepts) (const char *master);
-  gpointer (*open) (const char *master, const char *const *conf, GError **error);
+  gpointer (*open) (const char *master, const char *const *conf, GAsyncQueue *outcomes,
+                    GError **error);
   guint (*slots) (gpointer backend);
-  gboolean (*run_stage) (gpointer backend, guint n_tasks, WeftBackendTask task, gpointer data,
-                         GError **error);
-  void (*close) (gpointer backend);
+  void (*launch) (gpointer backend, WeftTask *task);
+  void (*status) (gpointer backend, const char *text);
+  void (*close) (gpointer backend, gboolean succeeded, const char *diagnostics);
 };
 
 /**
@@ -64,5 +63,11 @@ const WeftBackendOps *weft_backend_lookup (const char *master, GError **error);
 
 /** weft_backend_local: the built-in local[N] backend (threads in the driver). */
 const WeftBackendOps *weft_backend_local (void);
+
+/**
+ * weft_backend_cluster: the built-in cluster backend (masters weft, yarn, weft://HOST:PORT):
+ * executors in containers of a Weft cluster, the driver its application master.
+ */
+const WeftBackendOps *weft_backend_cluster (void);
 
 G_END_DECLS

@@ -1,5 +1,5 @@
-/* dshell-rpc: weft-dshell's calls to the RM and the NMs. See dshell-rpc.h. */
-#include "dshell-rpc.h"
+/* weft-yarn-rpc: an application's calls to the RM and the NMs. See weft-yarn-rpc.h. */
+#include "weft-yarn-rpc.h"
 
 #include <string.h>
 
@@ -8,7 +8,7 @@
 #include "weft_client_service.h"
 #include "weft_container_manager.h"
 
-G_DEFINE_QUARK (dshell-error-quark, dshell_error)
+G_DEFINE_QUARK (weft-yarn-error-quark, weft_yarn_error)
 
 /* Generated classes have no autoptr cleanup. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftToken, g_object_unref)
@@ -40,14 +40,14 @@ name_of (const char *const *table, gsize n, gint v)
 #define NAME(table, v) name_of ((table), G_N_ELEMENTS (table), (gint) (v))
 
 gboolean
-dshell_split_address (const char *address, char **host, guint16 *port, GError **error)
+weft_yarn_split_address (const char *address, char **host, guint16 *port, GError **error)
 {
   const char *colon = address ? strrchr (address, ':') : NULL;
   char *end = NULL;
   guint64 p = colon ? g_ascii_strtoull (colon + 1, &end, 10) : 0;
   if (colon == NULL || colon == address || end == colon + 1 || *end != '\0' || p == 0 || p > 65535)
     {
-      g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_USAGE, "\"%s\" is not host:port",
+      g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE, "\"%s\" is not host:port",
                    address ? address : "");
       return FALSE;
     }
@@ -100,9 +100,9 @@ call (WeftRpcClient *c, const char *method, WeftRpcRetry retry, WeftRpcCallFunc 
     return TRUE;
   if (local->domain == WEFT_REMOTE_ERROR
       || g_error_matches (local, WEFT_RPC_ERROR, WEFT_RPC_ERROR_REMOTE))
-    g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_REFUSED, "%s", local->message);
+    g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_REFUSED, "%s", local->message);
   else
-    g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_UNREACHABLE, "the %s is not reachable at %s: %s",
+    g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_UNREACHABLE, "the %s is not reachable at %s: %s",
                  who, weft_rpc_client_get_address (c), local->message);
   g_error_free (local);
   return FALSE;
@@ -110,13 +110,13 @@ call (WeftRpcClient *c, const char *method, WeftRpcRetry retry, WeftRpcCallFunc 
 
 /* ---- client ---- */
 
-struct _DshellClient {
+struct _WeftYarnClient {
   WeftRpcClient *rpc;
   weftToken *auth;
 };
 
 void
-dshell_app_report_clear (DshellAppReport *r)
+weft_yarn_app_report_clear (WeftYarnAppReport *r)
 {
   g_free (r->state);
   g_free (r->final_status);
@@ -124,14 +124,15 @@ dshell_app_report_clear (DshellAppReport *r)
   g_free (r->queue);
   g_free (r->am_host);
   g_free (r->tracking_url);
+  g_free (r->am_token);
   memset (r, 0, sizeof *r);
 }
 
-DshellClient *
-dshell_client_new (const char *host, guint16 port, const WeftToken *token,
+WeftYarnClient *
+weft_yarn_client_new (const char *host, guint16 port, const WeftToken *token,
                    const WeftRpcOptions *opts)
 {
-  DshellClient *c = g_new0 (DshellClient, 1);
+  WeftYarnClient *c = g_new0 (WeftYarnClient, 1);
   c->rpc = weft_rpc_client_new (host, port, WEFT_TYPE_CLIENT_SERVICE_CLIENT, opts);
   c->auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
   token_to (token, c->auth);
@@ -139,7 +140,7 @@ dshell_client_new (const char *host, guint16 port, const WeftToken *token,
 }
 
 void
-dshell_client_free (DshellClient *c)
+weft_yarn_client_free (WeftYarnClient *c)
 {
   if (c == NULL)
     return;
@@ -165,7 +166,7 @@ c_new_app (gpointer client, gpointer data, weftWeftException **ex, GError **erro
 }
 
 char *
-dshell_client_new_application (DshellClient *c, GError **error)
+weft_yarn_client_new_application (WeftYarnClient *c, GError **error)
 {
   g_autoptr(weftNewApplication) out = g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL);
   Args a = { c->auth, .out = out };
@@ -183,13 +184,18 @@ c_submit (gpointer client, gpointer data, weftWeftException **ex, GError **error
 }
 
 gboolean
-dshell_client_submit (DshellClient *c, const char *app_id, const DshellSubmission *s,
+weft_yarn_client_submit (WeftYarnClient *c, const char *app_id, const WeftYarnSubmission *s,
                       GError **error)
 {
   g_autoptr(weftApplicationSubmission) sub = g_object_new (
     WEFT_TYPE_APPLICATION_SUBMISSION, "application_id", app_id, "name", s->name,
     "queue", s->queue ? s->queue : "", "user", g_get_user_name (),
-    "application_type", "DSHELL", "max_attempts", s->max_attempts, NULL);
+    "application_type", s->type ? s->type : "DSHELL", "max_attempts", s->max_attempts, NULL);
+  if (s->unmanaged)
+    {
+      sub->unmanaged_am = TRUE;
+      sub->__isset_unmanaged_am = TRUE;
+    }
   sub->am_resource->vcores = s->am_vcores;
   sub->am_resource->memory_mb = s->am_memory_mb;
   for (guint i = 0; s->am_argv && s->am_argv[i]; i++)
@@ -216,13 +222,13 @@ c_get_app (gpointer client, gpointer data, weftWeftException **ex, GError **erro
 }
 
 gboolean
-dshell_client_get_app (DshellClient *c, const char *app_id, DshellAppReport *out, GError **error)
+weft_yarn_client_get_app (WeftYarnClient *c, const char *app_id, WeftYarnAppReport *out, GError **error)
 {
   g_autoptr(weftApplicationReport) r = g_object_new (WEFT_TYPE_APPLICATION_REPORT, NULL);
   Args a = { c->auth, .id = app_id, .out = r };
   if (!call (c->rpc, "get_application", WEFT_RPC_IDEMPOTENT, c_get_app, &a, "RM", error))
     return FALSE;
-  dshell_app_report_clear (out);
+  weft_yarn_app_report_clear (out);
   out->state = g_strdup (NAME (app_states, r->state));
   out->final_status = g_strdup (NAME (final_states, r->final_status));
   out->diagnostics = g_strdup (r->diagnostics ? r->diagnostics : "");
@@ -230,6 +236,11 @@ dshell_client_get_app (DshellClient *c, const char *app_id, DshellAppReport *out
   out->am_host = g_strdup (r->am_host ? r->am_host : "");
   out->tracking_url = g_strdup (r->tracking_url ? r->tracking_url : "");
   out->progress = r->progress;
+  if (r->__isset_am_token && r->am_token)
+    {
+      g_autoptr(WeftToken) t = token_from (r->am_token);
+      out->am_token = t ? weft_token_encode (t) : NULL;
+    }
   return TRUE;
 }
 
@@ -241,7 +252,7 @@ c_kill (gpointer client, gpointer data, weftWeftException **ex, GError **error)
 }
 
 gboolean
-dshell_client_kill (DshellClient *c, const char *app_id, const char *why, GError **error)
+weft_yarn_client_kill (WeftYarnClient *c, const char *app_id, const char *why, GError **error)
 {
   Args a = { c->auth, .id = app_id, .text = why };
   return call (c->rpc, "kill_application", WEFT_RPC_IDEMPOTENT, c_kill, &a, "RM", error);
@@ -249,7 +260,7 @@ dshell_client_kill (DshellClient *c, const char *app_id, const char *why, GError
 
 /* ---- application master ---- */
 
-struct _DshellAm {
+struct _WeftYarnAm {
   WeftRpcClient *rpc;
   WeftRpcOptions opts;
   weftToken *auth;
@@ -258,7 +269,7 @@ struct _DshellAm {
 };
 
 void
-dshell_container_free (DshellContainer *c)
+weft_yarn_container_free (WeftYarnContainer *c)
 {
   if (c == NULL)
     return;
@@ -269,7 +280,7 @@ dshell_container_free (DshellContainer *c)
 }
 
 void
-dshell_status_free (DshellStatus *s)
+weft_yarn_status_free (WeftYarnStatus *s)
 {
   if (s == NULL)
     return;
@@ -279,11 +290,11 @@ dshell_status_free (DshellStatus *s)
   g_free (s);
 }
 
-DshellAm *
-dshell_am_new (const char *host, guint16 port, const WeftToken *am_token,
+WeftYarnAm *
+weft_yarn_am_new (const char *host, guint16 port, const WeftToken *am_token,
                const WeftRpcOptions *opts)
 {
-  DshellAm *am = g_new0 (DshellAm, 1);
+  WeftYarnAm *am = g_new0 (WeftYarnAm, 1);
   am->opts = *opts;
   am->rpc = weft_rpc_client_new (host, port, WEFT_TYPE_APPLICATION_MASTER_SERVICE_CLIENT, opts);
   am->auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
@@ -294,7 +305,7 @@ dshell_am_new (const char *host, guint16 port, const WeftToken *am_token,
 }
 
 void
-dshell_am_free (DshellAm *am)
+weft_yarn_am_free (WeftYarnAm *am)
 {
   if (am == NULL)
     return;
@@ -313,7 +324,7 @@ c_register (gpointer client, gpointer data, weftWeftException **ex, GError **err
 }
 
 gboolean
-dshell_am_register (DshellAm *am, const char *host, GError **error)
+weft_yarn_am_register (WeftYarnAm *am, const char *host, GError **error)
 {
   g_autoptr(weftRegisterAmRequest) req = g_object_new (WEFT_TYPE_REGISTER_AM_REQUEST, "host", host,
                                                        "rpc_port", 0, "tracking_url", "", NULL);
@@ -335,7 +346,7 @@ c_allocate (gpointer client, gpointer data, weftWeftException **ex, GError **err
 }
 
 gboolean
-dshell_am_allocate (DshellAm *am, guint ask_count, gint32 vcores, gint64 memory_mb,
+weft_yarn_am_allocate (WeftYarnAm *am, guint ask_count, gint32 vcores, gint64 memory_mb,
                     const char *const *releases, double progress, gint64 max_wait_ms,
                     GPtrArray **allocated, GPtrArray **completed, GError **error)
 {
@@ -361,21 +372,21 @@ dshell_am_allocate (DshellAm *am, guint ask_count, gint32 vcores, gint64 memory_
   if (!call (am->rpc, "allocate", WEFT_RPC_ONCE, c_allocate, &a, "RM's scheduler", error))
     return FALSE;
   am->response_id = out->response_id;
-  *allocated = g_ptr_array_new_with_free_func ((GDestroyNotify) dshell_container_free);
+  *allocated = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_yarn_container_free);
   for (guint i = 0; i < out->allocated->len; i++)
     {
       const weftContainer *w = out->allocated->pdata[i];
-      DshellContainer *c = g_new0 (DshellContainer, 1);
+      WeftYarnContainer *c = g_new0 (WeftYarnContainer, 1);
       c->container_id = g_strdup (w->container_id ? w->container_id : "");
       c->node_id = g_strdup (w->node_id ? w->node_id : "");
       c->token = token_from (w->container_token);
       g_ptr_array_add (*allocated, c);
     }
-  *completed = g_ptr_array_new_with_free_func ((GDestroyNotify) dshell_status_free);
+  *completed = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_yarn_status_free);
   for (guint i = 0; i < out->completed->len; i++)
     {
       const weftContainerStatus *w = out->completed->pdata[i];
-      DshellStatus *s = g_new0 (DshellStatus, 1);
+      WeftYarnStatus *s = g_new0 (WeftYarnStatus, 1);
       s->container_id = g_strdup (w->container_id ? w->container_id : "");
       s->reason = g_strdup (NAME (exit_reasons, w->reason));
       s->exit_code = w->exit_code;
@@ -393,7 +404,7 @@ c_finish (gpointer client, gpointer data, weftWeftException **ex, GError **error
 }
 
 gboolean
-dshell_am_finish (DshellAm *am, gboolean succeeded, const char *diagnostics, GError **error)
+weft_yarn_am_finish (WeftYarnAm *am, gboolean succeeded, const char *diagnostics, GError **error)
 {
   g_autoptr(weftFinishAmRequest) req = g_object_new (
     WEFT_TYPE_FINISH_AM_REQUEST,
@@ -412,7 +423,7 @@ c_start (gpointer client, gpointer data, weftWeftException **ex, GError **error)
 }
 
 gboolean
-dshell_am_start_container (DshellAm *am, const DshellContainer *c, const char *const *argv,
+weft_yarn_am_start_container (WeftYarnAm *am, const WeftYarnContainer *c, const char *const *argv,
                            GHashTable *env, GError **error)
 {
   WeftRpcClient *nm = g_hash_table_lookup (am->nms, c->node_id);
@@ -420,7 +431,7 @@ dshell_am_start_container (DshellAm *am, const DshellContainer *c, const char *c
     {
       g_autofree char *host = NULL;
       guint16 port = 0;
-      if (!dshell_split_address (c->node_id, &host, &port, error))
+      if (!weft_yarn_split_address (c->node_id, &host, &port, error))
         {
           g_prefix_error (error, "container %s: node id ", c->container_id);
           return FALSE;
@@ -455,7 +466,7 @@ dshell_am_start_container (DshellAm *am, const DshellContainer *c, const char *c
   if (out->failed && out->failed->len > 0)
     {
       const weftContainerFailure *f = out->failed->pdata[0];
-      g_set_error (error, DSHELL_ERROR, DSHELL_ERROR_REFUSED, "%s refused to start %s: %s (%s)",
+      g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_REFUSED, "%s refused to start %s: %s (%s)",
                    c->node_id, c->container_id, f->message ? f->message : "",
                    weft_rpc_error_code_name (f->code));
       return FALSE;

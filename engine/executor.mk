@@ -1,0 +1,1 @@
+# engine/executor.mk
