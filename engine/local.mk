@@ -128,3 +128,8 @@ weftinclude_HEADERS = \
 	engine/weft-plan.h engine/weft-schema.h engine/weft-selection.h
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = engine/weft.pc
+
+check_PROGRAMS += tests/engine/test-exec
+tests_engine_test_exec_SOURCES = tests/engine/test-exec.c
+tests_engine_test_exec_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/engine -I$(top_srcdir)/engine/include
+tests_engine_test_exec_LDADD = $(ENGINE_CORE_LIBS) $(LZ4_LIBS)

@@ -340,12 +340,12 @@ fail_job (Job *job, Stage *s, guint partition, const WeftTaskOutcome *o, const c
 {
   if (job->error)
     return;
+  /* Spark's words, so users find what they know. */
   g_set_error (&job->error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_CALLBACK,
-               "Job aborted due to stage failure: %s: Task %u in stage %u.%u, most recent "
-               "failure: Lost task %u.%u in stage %u.%u (TID %" G_GUINT64_FORMAT ") (executor %s): %s",
-               why, partition, s->id, s->attempt, partition, s->failures[partition] - 1, s->id,
-               s->attempt, o->task_id, o->executor_id ? o->executor_id : "?",
-               o->message ? o->message : "no message");
+               "Job aborted due to stage failure: %s, most recent failure: Lost task %u.%u in "
+               "stage %u.%u (TID %" G_GUINT64_FORMAT ") (executor %s): %s",
+               why, partition, s->failures[partition] - 1, s->id, s->attempt, o->task_id,
+               o->executor_id ? o->executor_id : "?", o->message ? o->message : "no message");
 }
 
 static gboolean
@@ -444,7 +444,10 @@ handle_outcome (Job *job, WeftTaskOutcome *o)
           if (++s->failed_attempts >= MAX_STAGE_ATTEMPTS)
             {
               s->failures[p]++;
-              fail_job (job, s, p, o, "too many fetch failures");
+              g_autofree char *why = g_strdup_printf ("Stage %u failed %u consecutive attempts "
+                                                      "on fetch failures", s->id,
+                                                      s->failed_attempts);
+              fail_job (job, s, p, o, why);
               return;
             }
         }
