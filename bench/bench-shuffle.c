@@ -1,16 +1,17 @@
 /* bench-shuffle: throughput of the batch codec and the shuffle files on generated data.
  * Usage: bench-shuffle [ROWS] [PARTITIONS] [BLOCK_SIZE]   (default 1,000,000 rows, 8, 32 KiB)
  * Rows of five columns (bigint id, double amount, string name, date day, boolean flag; a few
- * percent nulls) are split over the partitions by id up front; then it times CRC32C, encoding
- * and decoding alone, one map task writing them all (add + commit) and reading every partition
- * back (read + decode). MB/s count raw bytes, the batches' encodings. Not a test: no assertions
- * beyond sanity checks. */
+ * percent nulls) are split over the partitions by id up front; then it times CRC32C, encoding,
+ * decoding and LZ4 alone, one map task writing them all (add + commit) and reading every
+ * partition back (read + decode). MB/s count raw bytes, the batches' encodings. Not a test: no
+ * assertions beyond sanity checks. */
 
 #include "weft-batch-codec.h"
 #include "weft-batch.h"
 #include "weft-shuffle.h"
 
 #include <glib/gstdio.h>
+#include <lz4.h>
 #include <stdlib.h>
 
 static WeftSchema *
@@ -164,6 +165,36 @@ main (int argc, char **argv)
       pos += used;
     }
   report ("decode", raw, seconds_since (t0));
+
+  /* LZ4 alone over the same bytes in blocks of the same size: the floor under the writer and
+   * the reader. */
+  {
+    int bound = LZ4_compressBound ((int) block_size);
+    g_autofree char *packed = g_malloc ((encoded->len / block_size + 1) * (gsize) bound);
+    g_autofree char *unpacked = g_malloc (block_size);
+    g_autoptr (GArray) lens = g_array_new (FALSE, FALSE, sizeof (int));
+    gsize out = 0, in = 0;
+
+    t0 = g_get_monotonic_time ();
+    for (gsize pos = 0; pos < encoded->len; pos += block_size)
+      {
+        int n = LZ4_compress_default ((const char *) encoded->data + pos, packed + out,
+                                      (int) MIN (block_size, encoded->len - pos), bound);
+
+        g_array_append_val (lens, n);
+        out += (gsize) n;
+      }
+    report ("lz4 compress alone", encoded->len, seconds_since (t0));
+    t0 = g_get_monotonic_time ();
+    for (guint i = 0; i < lens->len; i++)
+      {
+        int n = g_array_index (lens, int, i);
+
+        g_assert (LZ4_decompress_safe (packed + in, unpacked, n, (int) block_size) > 0);
+        in += (gsize) n;
+      }
+    report ("lz4 decompress alone", encoded->len, seconds_since (t0));
+  }
 
   /* One map task: add everything, commit. */
   dir = g_dir_make_tmp ("bench-shuffle-XXXXXX", &error);

@@ -3,10 +3,10 @@
 # engine/cluster.mk) is its wire edge; it includes no rm/ header.
 # Included from the top Makefile.am.
 bin_PROGRAMS += engine/dshell/weft-dshell
-engine_dshell_weft_dshell_SOURCES = engine/dshell/weft-dshell.c engine/weft-yarn-rpc.c engine/weft-yarn-rpc.h
+engine_dshell_weft_dshell_SOURCES = engine/dshell/weft-dshell.c
 engine_dshell_weft_dshell_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine \
 	-DG_LOG_DOMAIN=\"weft-dshell\"
-engine_dshell_weft_dshell_LDADD = $(COMMON_LIBS)
+engine_dshell_weft_dshell_LDADD = $(ENGINE_CORE_LIBS)
 $(engine_dshell_weft_dshell_OBJECTS): $(GEN_DIR)/.stamp
 
 # tests/tools/test-dshell: weft-dshell end to end on a real local cluster (RM + 2 NMs).

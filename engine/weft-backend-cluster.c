@@ -38,6 +38,7 @@ typedef struct {
   guint free;
   gboolean registered;
   gint64 last_seen_us;
+  gint64 idle_since_us;         /* when it last ran out of tasks (0: busy) */
   GHashTable *running;          /* task id (guint64*) -> WeftTask* */
   WeftClusterExecutor *client;  /* (nullable) used by the AM loop only */
 } Executor;
@@ -69,6 +70,13 @@ typedef struct {
   gint64 heartbeat_ms;
   gint64 executor_timeout_us;
   gint64 locality_wait_us;
+  /* Dynamic allocation (spark.dynamicAllocation.*): the executor count follows the backlog. */
+  gboolean dynamic;
+  guint min_executors, max_executors;
+  gint64 backlog_timeout_us;    /* tasks waiting this long make the target grow */
+  gint64 idle_timeout_us;       /* an executor without tasks this long is released */
+  gint64 backlog_since_us;      /* (under lock) since when tasks have waited, 0: none */
+  guint target;                 /* (under lock) executors wanted now */
   GAsyncQueue *outcomes;
   GThread *loop;
   /* Shared under lock: handlers, launch() and the loop. */
@@ -80,6 +88,7 @@ typedef struct {
   guint asked;                  /* containers asked for, not granted yet */
   guint next_executor;
   char *status;
+  gboolean status_sent;         /* the RM has the last status */
   gboolean stopping;
 } Cluster;
 
@@ -127,7 +136,7 @@ lose_executor (Cluster *c, Executor *e, const char *why)
 {
   g_autofree char *msg = g_strdup_printf ("executor %s (container %s on %s) lost: %s", e->id,
                                           e->container_id, e->node_id, why);
-  g_warning ("%s", msg);
+  g_message ("%s", msg);
   GHashTableIter it;
   gpointer k;
   g_hash_table_iter_init (&it, e->running);
@@ -182,6 +191,7 @@ on_registered (gpointer data, const WeftClusterHello *h, gint64 *heartbeat_ms, G
   e->free = h->cores;
   e->registered = TRUE;
   e->last_seen_us = g_get_monotonic_time ();
+  e->idle_since_us = e->last_seen_us;
   g_clear_pointer (&e->client, weft_cluster_executor_free);
   e->client = weft_cluster_executor_new (e->host, (guint16) e->port, c->token, &c->opts);
   g_info ("executor %s registered from %s:%u with %u cores", e->id, e->host, e->port, e->cores);
@@ -223,6 +233,8 @@ on_outcomes (gpointer data, const char *executor_id, GPtrArray *outcomes)
         {
           e->free++;
           e->last_seen_us = g_get_monotonic_time ();
+          if (g_hash_table_size (e->running) == 0)
+            e->idle_since_us = e->last_seen_us;
           g_cond_signal (&c->wake);
         }
       g_mutex_unlock (&c->lock);
@@ -328,10 +340,22 @@ dispatch (Cluster *c)
               g_hash_table_insert (launches, la->executor_id, la);
               g_ptr_array_add (order, la);
             }
-          e->free--;
-          g_hash_table_insert (e->running, g_memdup2 (&p->task->task_id, sizeof (guint64)),
-                               weft_task_ref (p->task));
-          g_ptr_array_add (la->tasks, weft_task_encode (p->task));
+          g_autoptr(GError) error = NULL;
+          GBytes *bytes = weft_task_encode (p->task, &error);
+          if (bytes == NULL)
+            {
+              WeftTaskOutcome *o = weft_task_outcome_new (p->task->task_id, WEFT_TASK_FAILED);
+              o->message = g_strdup (error->message);
+              g_async_queue_push (c->outcomes, o);
+            }
+          else
+            {
+              e->free--;
+              e->idle_since_us = 0;
+              g_hash_table_insert (e->running, g_memdup2 (&p->task->task_id, sizeof (guint64)),
+                                   weft_task_ref (p->task));
+              g_ptr_array_add (la->tasks, bytes);
+            }
           weft_task_unref (p->task);
           g_free (p);
           g_queue_delete_link (&c->pending, l);
@@ -398,24 +422,77 @@ start_executor (Cluster *c, const WeftYarnContainer *ct)
     }
 }
 
+/* Dynamic allocation (lock held): Spark's policy. While tasks have waited longer than the
+ * backlog timeout the target grows to what the waiting and running tasks need (bounded by
+ * min and max executors); executors without a task for the idle timeout are released down to
+ * the minimum (their map outputs are reported lost, so a later stage that needs them recomputes
+ * them). */
+static void
+scale (Cluster *c)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint running = 0;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, c->executors);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    running += g_hash_table_size (((Executor *) v)->running);
+  guint waiting = c->pending.length;
+  if (waiting == 0)
+    c->backlog_since_us = 0;
+  else if (c->backlog_since_us == 0)
+    c->backlog_since_us = now;
+  guint need = (waiting + running + c->cores - 1) / c->cores;
+  need = CLAMP (need, c->min_executors, c->max_executors);
+  if (c->backlog_since_us && now - c->backlog_since_us >= c->backlog_timeout_us && need > c->target)
+    {
+      g_info ("dynamic allocation: %u tasks waiting, %u running: %u executors wanted (was %u)",
+              waiting, running, need, c->target);
+      c->target = need;
+    }
+  if (waiting > 0)
+    return;
+  g_autoptr(GPtrArray) idle = g_ptr_array_new ();
+  g_hash_table_iter_init (&it, c->executors);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      Executor *e = v;
+      if (e->registered && e->idle_since_us && now - e->idle_since_us >= c->idle_timeout_us)
+        g_ptr_array_add (idle, e);
+    }
+  for (guint i = 0; i < idle->len && g_hash_table_size (c->executors) > c->min_executors; i++)
+    {
+      Executor *e = idle->pdata[i];
+      g_autofree char *why = g_strdup_printf ("idle for %" G_GINT64_FORMAT " ms (dynamic allocation)",
+                                              (now - e->idle_since_us) / 1000);
+      g_info ("releasing executor %s: %s", e->id, why);
+      lose_executor (c, e, why);
+    }
+  c->target = MAX (MIN (c->target, g_hash_table_size (c->executors)), c->min_executors);
+}
+
 static void
 allocate (Cluster *c)
 {
   g_mutex_lock (&c->lock);
+  if (c->dynamic)
+    scale (c);
   guint live = g_hash_table_size (c->executors);
-  guint want = c->stopping ? 0 : c->n_executors;
+  guint want = c->stopping ? 0 : c->target;
   guint ask = want > live + c->asked ? want - live - c->asked : 0;
   c->asked += ask;
   g_autoptr(GPtrArray) releases = c->to_release;
   c->to_release = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (releases, NULL);
+  g_autofree char *detail = c->status_sent ? NULL : g_strdup (c->status ? c->status : "");
+  c->status_sent = TRUE;
   g_mutex_unlock (&c->lock);
 
   g_autoptr(GPtrArray) allocated = NULL;
   g_autoptr(GPtrArray) completed = NULL;
   g_autoptr(GError) error = NULL;
   if (!weft_yarn_am_allocate (c->am, ask, (gint32) c->cores, c->container_mb,
-                              (const char *const *) releases->pdata, 0.0, 0, &allocated,
+                              (const char *const *) releases->pdata, 0.0, detail, 0, &allocated,
                               &completed, &error))
     {
       g_warning ("allocate: %s", error->message);
@@ -429,7 +506,7 @@ allocate (Cluster *c)
       const WeftYarnContainer *ct = allocated->pdata[i];
       g_mutex_lock (&c->lock);
       c->asked -= MIN (c->asked, 1);
-      gboolean needed = !c->stopping && g_hash_table_size (c->executors) < c->n_executors;
+      gboolean needed = !c->stopping && g_hash_table_size (c->executors) < c->target;
       if (!needed)
         g_ptr_array_add (c->to_release, g_strdup (ct->container_id));
       g_mutex_unlock (&c->lock);
@@ -441,7 +518,9 @@ allocate (Cluster *c)
       const WeftYarnStatus *st = completed->pdata[i];
       g_mutex_lock (&c->lock);
       Executor *e = executor_by_container (c, st->container_id);
-      if (e)
+      if (e && c->stopping)
+        g_hash_table_remove (c->executors, e->id);
+      else if (e)
         {
           g_autofree char *why = g_strdup_printf ("container %s exited with %s (exit code %d)%s%s",
                                                   st->container_id, st->reason, st->exit_code,
@@ -489,7 +568,7 @@ am_loop (gpointer data)
     {
       g_mutex_lock (&c->lock);
       gboolean stopping = c->stopping;
-      gboolean awaiting = c->asked > 0 || g_hash_table_size (c->executors) < c->n_executors;
+      gboolean awaiting = c->asked > 0 || g_hash_table_size (c->executors) < c->target;
       if (!stopping && g_get_monotonic_time () < next_allocate)
         g_cond_wait_until (&c->wake, &c->lock, next_allocate);
       stopping = c->stopping;
@@ -549,6 +628,19 @@ parse_count (Cluster *c, const char *key, const char *fallback, guint *out, GErr
   g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
                "%s = \"%s\": expected a whole number from 1 to 10000", key, v);
   return FALSE;
+}
+
+/* As parse_count, but 0 is allowed. */
+static gboolean
+parse_count0 (Cluster *c, const char *key, const char *fallback, guint *out, GError **error)
+{
+  const char *v = sconf (c, key, fallback);
+  if (g_strcmp0 (v, "0") == 0)
+    {
+      *out = 0;
+      return TRUE;
+    }
+  return parse_count (c, key, fallback, out, error);
 }
 
 static gboolean
@@ -668,6 +760,127 @@ submit_unmanaged (Cluster *c, const char *master, GError **error)
   return NULL;
 }
 
+static gboolean
+cluster_setup (Cluster *c, const char *master, GError **error)
+{
+  GError *local = NULL;
+  gint64 overhead = 0, timeout = 0, wait = 0, beat = 0;
+  if (!parse_count (c, "spark.executor.instances", "2", &c->n_executors, error)
+      || !parse_count (c, "spark.executor.cores", "1", &c->cores, error)
+      || !parse_size (c, "spark.executor.memory", "1g", &c->executor_memory, error)
+      || !parse_duration (c, "spark.network.timeout", "120s", &timeout, error)
+      || !parse_duration (c, "spark.locality.wait", "100ms", &wait, error)
+      || !parse_duration (c, "spark.executor.heartbeatInterval", "1s", &beat, error))
+    return FALSE;
+  overhead = MAX ((gint64) 64 << 20, c->executor_memory / 20);
+  if (g_hash_table_contains (c->sconf, "spark.executor.memoryOverhead")
+      && !parse_size (c, "spark.executor.memoryOverhead", NULL, &overhead, error))
+    return FALSE;
+  c->container_mb = (c->executor_memory + overhead + (1 << 20) - 1) >> 20;
+  const char *dyn = sconf (c, "spark.dynamicAllocation.enabled", "false");
+  c->dynamic = g_ascii_strcasecmp (dyn, "true") == 0;
+  if (!c->dynamic && g_ascii_strcasecmp (dyn, "false") != 0)
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                   "spark.dynamicAllocation.enabled = \"%s\": expected true or false", dyn);
+      return FALSE;
+    }
+  c->target = c->n_executors;
+  if (c->dynamic)
+    {
+      if (!parse_count0 (c, "spark.dynamicAllocation.minExecutors", "0", &c->min_executors, error)
+          || !parse_count (c, "spark.dynamicAllocation.maxExecutors", "100", &c->max_executors, error)
+          || !parse_duration (c, "spark.dynamicAllocation.schedulerBacklogTimeout", "1s",
+                              &c->backlog_timeout_us, error)
+          || !parse_duration (c, "spark.dynamicAllocation.executorIdleTimeout", "60s",
+                              &c->idle_timeout_us, error))
+        return FALSE;
+      if (c->min_executors > c->max_executors)
+        {
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                       "spark.dynamicAllocation.minExecutors (%u) is above maxExecutors (%u)",
+                       c->min_executors, c->max_executors);
+          return FALSE;
+        }
+      guint first = c->min_executors;
+      if (g_hash_table_contains (c->sconf, "spark.dynamicAllocation.initialExecutors")
+          && !parse_count0 (c, "spark.dynamicAllocation.initialExecutors", NULL, &first, error))
+        return FALSE;
+      c->target = CLAMP (first, c->min_executors, c->max_executors);
+      /* The job's parallelism (slots) is what it may grow to. */
+      c->n_executors = c->max_executors;
+    }
+  c->executor_timeout_us = timeout;
+  c->locality_wait_us = wait;
+  c->heartbeat_ms = MAX (beat / 1000, 10);
+  c->executor_path = find_executor (c);
+
+  c->conf = weft_conf_load (NULL, NULL, &local);
+  if (c->conf == NULL)
+    {
+      engine_error (local, "the cluster configuration ($WEFT_CONF_DIR)", error);
+      return FALSE;
+    }
+  weft_rpc_options_from_conf (&c->opts, c->conf);
+
+  /* Who the AM is: the container the RM started (cluster mode), or this process. */
+  g_autoptr(WeftToken) am_token = NULL;
+  const char *am_env = g_getenv ("WEFT_AM_TOKEN");
+  if (am_env && g_getenv ("WEFT_APPLICATION_ID"))
+    {
+      am_token = weft_token_decode (am_env, &local);
+      if (am_token == NULL)
+        {
+          engine_error (local, "WEFT_AM_TOKEN", error);
+          return FALSE;
+        }
+      c->app_id = g_strdup (g_getenv ("WEFT_APPLICATION_ID"));
+    }
+  else
+    {
+      c->client_mode = TRUE;
+      am_token = submit_unmanaged (c, master, error);
+      if (am_token == NULL)
+        return FALSE;
+    }
+  const char *sched = g_getenv ("WEFT_RM_SCHEDULER_ADDRESS");
+  g_autofree char *sched_fallback = g_strdup_printf ("%s:%" G_GINT64_FORMAT,
+                                                     weft_conf_get_string (c->conf, "rm.hostname"),
+                                                     weft_conf_get_int (c->conf, "rm.scheduler-port"));
+  sched = sconf (c, "spark.weft.rm.scheduler.address", sched ? sched : sched_fallback);
+  g_autofree char *sched_host = NULL;
+  guint16 sched_port = 0;
+  if (!split_address (sched, &sched_host, &sched_port, error))
+    return FALSE;
+
+  /* The application's secret: executors get it in their containers' environment. */
+  c->secret = weft_secret_new_random (&local);
+  if (c->secret == NULL)
+    {
+      engine_error (local, "no application secret", error);
+      return FALSE;
+    }
+  c->secret_text = weft_app_secret_encode (c->secret);
+  c->token = weft_app_auth_token (c->secret, c->app_id, "driver");
+  c->driver_host = g_strdup (sconf (c, "spark.driver.host", "127.0.0.1"));
+  c->server = weft_cluster_server_start (c->driver_host, c->app_id, c->secret, &handlers, c,
+                                         &c->opts, error);
+  if (c->server == NULL)
+    return FALSE;
+  c->driver_port = weft_cluster_server_get_port (c->server);
+
+  c->am = weft_yarn_am_new (sched_host, sched_port, am_token, &c->opts);
+  if (!weft_yarn_am_register (c->am, c->driver_host, &local))
+    {
+      engine_error (local, "cannot register as the application master", error);
+      return FALSE;
+    }
+  g_info ("application %s: driver at %s:%u, asking for %u executors of %u cores and %" G_GINT64_FORMAT " MiB",
+          c->app_id, c->driver_host, c->driver_port, c->n_executors, c->cores, c->container_mb);
+  c->loop = g_thread_new ("weft-am", am_loop, c);
+  return TRUE;
+}
+
 static gpointer
 cluster_open (const char *master, const char *const *conf, GAsyncQueue *outcomes, GError **error)
 {
@@ -681,94 +894,12 @@ cluster_open (const char *master, const char *const *conf, GAsyncQueue *outcomes
   c->to_release = g_ptr_array_new_with_free_func (g_free);
   c->outcomes = g_async_queue_ref (outcomes);
   g_queue_init (&c->pending);
-
-  GError *local = NULL;
-  gint64 overhead = 0, timeout = 0, wait = 0, beat = 0;
-  if (!parse_count (c, "spark.executor.instances", "2", &c->n_executors, error)
-      || !parse_count (c, "spark.executor.cores", "1", &c->cores, error)
-      || !parse_size (c, "spark.executor.memory", "1g", &c->executor_memory, error)
-      || !parse_duration (c, "spark.network.timeout", "120s", &timeout, error)
-      || !parse_duration (c, "spark.locality.wait", "100ms", &wait, error)
-      || !parse_duration (c, "spark.executor.heartbeatInterval", "1s", &beat, error))
-    goto fail;
-  overhead = MAX ((gint64) 64 << 20, c->executor_memory / 20);
-  if (g_hash_table_contains (c->sconf, "spark.executor.memoryOverhead")
-      && !parse_size (c, "spark.executor.memoryOverhead", NULL, &overhead, error))
-    goto fail;
-  c->container_mb = (c->executor_memory + overhead + (1 << 20) - 1) >> 20;
-  c->executor_timeout_us = timeout;
-  c->locality_wait_us = wait;
-  c->heartbeat_ms = MAX (beat / 1000, 10);
-  c->executor_path = find_executor (c);
-
-  c->conf = weft_conf_load (NULL, NULL, &local);
-  if (c->conf == NULL)
+  if (!cluster_setup (c, master, error))
     {
-      engine_error (local, "the cluster configuration ($WEFT_CONF_DIR)", error);
-      goto fail;
+      cluster_free (c);
+      return NULL;
     }
-  weft_rpc_options_from_conf (&c->opts, c->conf);
-
-  /* Who the AM is: the container the RM started (cluster mode), or this process. */
-  g_autoptr(WeftToken) am_token = NULL;
-  const char *am_env = g_getenv ("WEFT_AM_TOKEN");
-  if (am_env && g_getenv ("WEFT_APPLICATION_ID"))
-    {
-      am_token = weft_token_decode (am_env, &local);
-      if (am_token == NULL)
-        {
-          engine_error (local, "WEFT_AM_TOKEN", error);
-          goto fail;
-        }
-      c->app_id = g_strdup (g_getenv ("WEFT_APPLICATION_ID"));
-    }
-  else
-    {
-      c->client_mode = TRUE;
-      am_token = submit_unmanaged (c, master, error);
-      if (am_token == NULL)
-        goto fail;
-    }
-  const char *sched = g_getenv ("WEFT_RM_SCHEDULER_ADDRESS");
-  g_autofree char *sched_fallback = g_strdup_printf ("%s:%" G_GINT64_FORMAT,
-                                                     weft_conf_get_string (c->conf, "rm.hostname"),
-                                                     weft_conf_get_int (c->conf, "rm.scheduler-port"));
-  sched = sconf (c, "spark.weft.rm.scheduler.address", sched ? sched : sched_fallback);
-  g_autofree char *sched_host = NULL;
-  guint16 sched_port = 0;
-  if (!split_address (sched, &sched_host, &sched_port, error))
-    goto fail;
-
-  /* The application's secret: executors get it in their containers' environment. */
-  c->secret = weft_secret_new_random (&local);
-  if (c->secret == NULL)
-    {
-      engine_error (local, "no application secret", error);
-      goto fail;
-    }
-  c->secret_text = weft_app_secret_encode (c->secret);
-  c->token = weft_app_auth_token (c->secret, c->app_id, "driver");
-  c->driver_host = g_strdup (sconf (c, "spark.driver.host", "127.0.0.1"));
-  c->server = weft_cluster_server_start (c->driver_host, c->app_id, c->secret, &handlers, c,
-                                         &c->opts, error);
-  if (c->server == NULL)
-    goto fail;
-  c->driver_port = weft_cluster_server_get_port (c->server);
-
-  c->am = weft_yarn_am_new (sched_host, sched_port, am_token, &c->opts);
-  if (!weft_yarn_am_register (c->am, c->driver_host, &local))
-    {
-      engine_error (local, "cannot register as the application master", error);
-      goto fail;
-    }
-  g_info ("application %s: driver at %s:%u, asking for %u executors of %u cores and %" G_GINT64_FORMAT " MiB",
-          c->app_id, c->driver_host, c->driver_port, c->n_executors, c->cores, c->container_mb);
-  c->loop = g_thread_new ("weft-am", am_loop, c);
   return c;
-
-fail:
-  cluster_free (c);
-  return NULL;
 }
 
 static guint
@@ -796,9 +927,19 @@ cluster_status (gpointer backend, const char *text)
 {
   Cluster *c = backend;
   g_mutex_lock (&c->lock);
-  g_free (c->status);
-  c->status = g_strdup (text);
+  if (g_strcmp0 (c->status, text) != 0)
+    {
+      g_free (c->status);
+      c->status = g_strdup (text);
+      c->status_sent = FALSE;
+    }
   g_mutex_unlock (&c->lock);
+}
+
+static const char *
+cluster_application_id (gpointer backend)
+{
+  return ((Cluster *) backend)->app_id;
 }
 
 static void
@@ -872,6 +1013,7 @@ static const WeftBackendOps cluster_ops = {
   .slots = cluster_slots,
   .launch = cluster_launch,
   .status = cluster_status,
+  .application_id = cluster_application_id,
   .close = cluster_close,
 };
 

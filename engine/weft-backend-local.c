@@ -15,6 +15,7 @@ typedef struct {
   guint slots;
   GAsyncQueue *outcomes;
   char *shuffle_dir;    /* this "executor"'s map outputs, removed at close */
+  char *app_id;         /* Spark's "local-<ms>" */
   WeftTaskEnv env;
 } Local;
 
@@ -75,6 +76,7 @@ local_open (const char *master, const char *const *conf, GAsyncQueue *outcomes, 
   l->slots = n;
   l->outcomes = g_async_queue_ref (outcomes);
   l->shuffle_dir = g_steal_pointer (&dir);
+  l->app_id = g_strdup_printf ("local-%" G_GINT64_FORMAT, g_get_real_time () / 1000);
   l->env = (WeftTaskEnv) {
     .executor_id = "driver",
     .host = "localhost",
@@ -132,8 +134,15 @@ local_close (gpointer backend, gboolean succeeded, const char *diagnostics)
   g_thread_pool_free (l->pool, FALSE, TRUE);
   remove_dir (l->shuffle_dir);
   g_free (l->shuffle_dir);
+  g_free (l->app_id);
   g_async_queue_unref (l->outcomes);
   g_free (l);
+}
+
+static const char *
+local_application_id (gpointer backend)
+{
+  return ((Local *) backend)->app_id;
 }
 
 static const WeftBackendOps local_ops = {
@@ -143,6 +152,7 @@ static const WeftBackendOps local_ops = {
   .open = local_open,
   .slots = local_slots,
   .launch = local_launch,
+  .application_id = local_application_id,
   .close = local_close,
 };
 

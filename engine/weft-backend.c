@@ -18,10 +18,10 @@ weft_backend_register (const WeftBackendOps *ops, GError **error)
                    WEFT_BACKEND_ABI_VERSION);
       return FALSE;
     }
-  if (ops->name == NULL || !ops->accepts || !ops->open || !ops->slots || !ops->launch || !ops->close)
+  if (ops->name == NULL || !ops->accepts || !ops->open || !ops->slots || !ops->launch || !ops->application_id || !ops->close)
     {
       g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "backend \"%s\" lacks a name or one of accepts, open, slots, launch, close",
+                   "backend \"%s\" lacks a name or one of accepts, open, slots, launch, application_id, close",
                    ops->name ? ops->name : "?");
       return FALSE;
     }
@@ -37,7 +37,7 @@ const WeftBackendOps *
 weft_backend_lookup (const char *master, GError **error)
 {
   const WeftBackendOps *found = NULL;
-  g_autoptr(GString) names = g_string_new ("local, local[N], local[*]");
+  g_autoptr(GString) names = g_string_new ("local, local[N], local[*], weft, yarn, weft://HOST:PORT");
   g_mutex_lock (&registry_lock);
   for (guint i = 0; registered && i < registered->len && found == NULL; i++)
     {
@@ -47,11 +47,13 @@ weft_backend_lookup (const char *master, GError **error)
       g_string_append_printf (names, ", %s", ops->name);
     }
   g_mutex_unlock (&registry_lock);
+  /* The built-in backends come after any registered one. */
   if (found == NULL && weft_backend_local ()->accepts (master))
     found = weft_backend_local ();
+  if (found == NULL && weft_backend_cluster ()->accepts (master))
+    found = weft_backend_cluster ();
   if (found == NULL)
     g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                 "no backend takes master \"%s\"; known: %s (a yarn master is given by "
-                 "weft-submit --master yarn)", master, names->str);
+                 "no backend takes master \"%s\"; known: %s", master, names->str);
   return found;
 }

@@ -100,6 +100,8 @@ weft_batch_get_encoded_size (const WeftBatch *batch)
       const WeftField *f = weft_schema_get_field (batch->schema, i);
       const WeftColumn *c = batch->columns[i];
 
+      /* The encoder reads n_rows rows of every column: a shorter one is a programmer error. */
+      g_return_val_if_fail (c->length == n && c->type == f->type, 0);
       size += 6 + strlen (f->name); /* type, nullable, name_len, name */
       size += 1;                     /* column flags */
       if (column_has_nulls (c))
@@ -159,6 +161,7 @@ weft_batch_encode (const WeftBatch *batch, GByteArray *out)
   g_return_if_fail (batch != NULL && out != NULL);
   g_return_if_fail (batch->n_rows <= G_MAXUINT32);
   size = weft_batch_get_encoded_size (batch);
+  g_return_if_fail (size >= WEFT_BATCH_CODEC_HEADER_SIZE); /* 0: a column does not fit */
   g_return_if_fail (size <= G_MAXUINT - out->len);
 
   start = out->len;
@@ -180,10 +183,7 @@ weft_batch_encode (const WeftBatch *batch, GByteArray *out)
       p += name_len;
     }
   for (guint i = 0; i < batch->n_columns; i++)
-    {
-      g_warn_if_fail (batch->columns[i]->length == batch->n_rows);
-      p = encode_column (p, batch->columns[i], batch->n_rows);
-    }
+    p = encode_column (p, batch->columns[i], batch->n_rows);
   g_warn_if_fail (p == out->data + start + size);
 }
 

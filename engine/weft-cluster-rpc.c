@@ -127,9 +127,9 @@ weft_cluster_server_start (const char *host, const char *app_id, const WeftSecre
   s->data = data;
   g_autoptr(DriverHandler) h = g_object_new (DRIVER_TYPE_HANDLER, NULL);
   h->server = s;
-  g_autoptr(ThriftProcessor) proc = g_object_new (WEFT_TYPE_DRIVER_ENDPOINT_PROCESSOR, "handler", h,
-                                                  NULL);
+  ThriftProcessor *proc = g_object_new (WEFT_TYPE_DRIVER_ENDPOINT_PROCESSOR, "handler", h, NULL);
   s->rpc = weft_rpc_server_new ("driver", proc, opts);
+  g_object_unref (proc);
   if (!weft_rpc_server_start (s->rpc, host, 0, error))
     {
       weft_cluster_server_free (s);

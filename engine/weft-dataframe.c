@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -28,6 +29,7 @@ struct _WeftSession {
   gpointer backend;
   WeftExec *exec;
   GAsyncQueue *outcomes;        /* the backend's task outcomes, read by exec */
+  char *failure;                /* (nullable) the last job's error: the application failed */
   gint64 split_bytes;           /* spark.sql.files.maxPartitionBytes */
 };
 
@@ -248,9 +250,20 @@ conf_or (GHashTable *conf, const char *key, const char *fallback)
 WeftSession *
 weft_session_builder_get_or_create (WeftSessionBuilder *b, GError **error)
 {
-  /* The lowest layer: $WEFT_CONF_DIR/weft-defaults.conf, as spark-defaults.conf. */
+  /* Below what the program set: what weft-submit passed (its flags, --conf and properties
+   * file, over weft-defaults.conf, already merged as spark-submit does); without weft-submit,
+   * $WEFT_CONF_DIR/weft-defaults.conf, as spark-defaults.conf. */
+  const char *submitted = g_getenv ("WEFT_SUBMIT_PROPERTIES");
   const char *dir = g_getenv ("WEFT_CONF_DIR");
-  if (dir && *dir)
+  if (submitted && *submitted)
+    {
+      if (!load_properties (b, submitted, FALSE, error))
+        {
+          g_prefix_error (error, "WEFT_SUBMIT_PROPERTIES: ");
+          return NULL;
+        }
+    }
+  else if (dir && *dir)
     {
       g_autofree char *path = g_build_filename (dir, "weft-defaults.conf", NULL);
       if (g_file_test (path, G_FILE_TEST_EXISTS) && !load_properties (b, path, FALSE, error))
@@ -273,6 +286,10 @@ weft_session_builder_get_or_create (WeftSessionBuilder *b, GError **error)
                       conf_or (b->conf, "spark.sql.files.maxPartitionBytes", "128m"), 1, &split, error)
       || !parse_count ("spark.executor.cores", conf_or (b->conf, "spark.executor.cores", "1"), &cores,
                        error))
+    return NULL;
+  guint max_failures = 4;
+  if (!parse_count ("spark.task.maxFailures", conf_or (b->conf, "spark.task.maxFailures", "4"),
+                    &max_failures, error))
     return NULL;
   const char *sp = g_hash_table_lookup (b->conf, "spark.sql.shuffle.partitions");
   if (sp && !parse_count ("spark.sql.shuffle.partitions", sp, &shuffle, error))
@@ -309,6 +326,10 @@ weft_session_builder_get_or_create (WeftSessionBuilder *b, GError **error)
   s->split_bytes = split;
   s->outcomes = g_steal_pointer (&outcomes);
   s->exec = weft_exec_new (ops, backend, s->outcomes, task_memory, shuffle ? shuffle : slots);
+  weft_exec_set_max_task_failures (s->exec, max_failures);
+  const char *progress = conf_or (b->conf, "spark.ui.showConsoleProgress", "true");
+  weft_exec_set_console_progress (s->exec, g_ascii_strcasecmp (progress, "false") != 0
+                                             && isatty (STDERR_FILENO));
   /* The builder may go on being changed and used; the session keeps what it was given. */
   GHashTable *fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_iter_init (&it, b->conf);
@@ -333,11 +354,18 @@ weft_session_free (WeftSession *s)
   if (s == NULL)
     return;
   weft_exec_free (s->exec);
-  s->ops->close (s->backend, TRUE, NULL);
+  s->ops->close (s->backend, s->failure == NULL, s->failure);
+  g_free (s->failure);
   g_async_queue_unref (s->outcomes);
   g_hash_table_unref (s->conf);
   g_free (s->app_name);
   g_free (s);
+}
+
+const char *
+weft_session_get_application_id (WeftSession *s)
+{
+  return s->ops->application_id (s->backend);
 }
 
 guint
@@ -636,6 +664,19 @@ weft_df_join_on (WeftDataFrame *df, WeftDataFrame *other, WeftExpr *const *left_
 
 /* ---- actions ---- */
 
+/* Remembers a failed job: a session closed after one reports the application failed, with the
+ * job's error, as Spark's AM does when the driver's job threw (cluster deploy mode). */
+static gboolean
+job_ended (WeftSession *s, gboolean ok, GError **error)
+{
+  if (!ok && error && *error)
+    {
+      g_free (s->failure);
+      s->failure = g_strdup ((*error)->message);
+    }
+  return ok;
+}
+
 static gboolean
 run (WeftDataFrame *df, WeftPlan *plan, void (*on_start) (guint, gpointer), WeftExecSink sink,
      gpointer data, GError **error)
@@ -643,7 +684,9 @@ run (WeftDataFrame *df, WeftPlan *plan, void (*on_start) (guint, gpointer), Weft
   g_autoptr(WeftPlan) optimized = weft_optimize (plan, error);
   if (optimized == NULL)
     return FALSE;
-  return weft_exec_run (df->session->exec, optimized, on_start, sink, data, error);
+  return job_ended (df->session,
+                    weft_exec_run (df->session->exec, optimized, on_start, sink, data, error),
+                    error);
 }
 
 static gboolean
@@ -781,7 +824,10 @@ weft_df_write_csv (WeftDataFrame *df, const char *path, const char *mode,
     return TRUE;
   g_autoptr(WeftPlan) optimized = weft_optimize (df->plan, error);
   /* Each task writes its partition's part file and is committed as it succeeds. */
-  gboolean ok = optimized && weft_exec_write_csv (df->session->exec, optimized, job, opts, error);
+  gboolean ok = optimized && job_ended (df->session,
+                                        weft_exec_write_csv (df->session->exec, optimized, job,
+                                                             opts, error),
+                                        error);
   if (ok)
     ok = weft_output_job_commit (job, error);
   if (!ok)

@@ -1,7 +1,10 @@
 /* weft-exec: the DAG scheduler. See weft-exec.h. */
 #include "weft-exec.h"
 
+#include <stdio.h>
+
 #include "weft-engine-error.h"
+#include "weft-progress.h"
 #include "weft-task.h"
 
 #define MAX_STAGE_ATTEMPTS 4  /* Spark's spark.stage.maxConsecutiveAttempts */
@@ -17,7 +20,12 @@ struct _WeftExec {
   guint next_stage_id;
   guint next_job_id;
   guint64 next_task_id;
+  gboolean console;          /* draw Spark's progress bar on stderr */
 };
+
+/* Spark's ConsoleProgressBar: redrawn at most every 200 ms, for stages that run 500 ms. */
+#define PROGRESS_EVERY_US (200 * 1000)
+#define PROGRESS_AFTER_US (500 * 1000)
 
 typedef struct Stage Stage;
 struct Stage {
@@ -30,7 +38,7 @@ struct Stage {
   guint attempt;         /* the current attempt, bumped by each fetch failure */
   guint failed_attempts; /* consecutive */
   gboolean waiting;      /* wanted by the job, not yet launched in this attempt */
-  gboolean *running;     /* per partition: a task out */
+  guint64 *running;      /* per partition: the id of its task out, 0 if none */
   guint *failures;       /* per partition */
   GPtrArray *outputs;    /* map stage: WeftMapOutput* per partition (NULL: missing) */
   gboolean *done;        /* result stage */
@@ -40,6 +48,7 @@ typedef struct {
   Stage *stage;
   guint partition;
   guint stage_attempt;
+  gboolean reported;     /* its outcome came: later copies are ignored */
   WeftTask *task;
 } TaskRec;
 
@@ -60,7 +69,11 @@ typedef struct {
   WeftOutputJob *job;
   const WeftCsvWriteOptions *write_options;
   guint n_done;
+  guint n_running;       /* tasks out */
   GError *error;         /* the job's failure */
+  gint64 started_us;
+  gint64 progress_us;    /* last progress report */
+  guint bar_width;       /* the bar drawn on stderr, 0: none */
 } Job;
 
 static void
@@ -189,7 +202,7 @@ stage_new (Job *job, WeftPlan *node, guint side, gint shuffle_id, guint n_tasks)
   s->shuffle_id = shuffle_id;
   s->n_tasks = n_tasks;
   s->parents = g_ptr_array_new ();
-  s->running = g_new0 (gboolean, n_tasks);
+  s->running = g_new0 (guint64, n_tasks);
   s->failures = g_new0 (guint, n_tasks);
   g_ptr_array_add (job->stages, s);
   return s;
@@ -289,9 +302,12 @@ launch_task (Job *job, Stage *s, guint partition)
       task->write_path = weft_output_job_task_path (job->job, partition, task->attempt, NULL);
     }
   TaskRec *r = g_new0 (TaskRec, 1);
-  *r = (TaskRec) { s, partition, s->attempt, weft_task_ref (task) };
+  *r = (TaskRec) { s, partition, s->attempt, FALSE, weft_task_ref (task) };
   g_hash_table_insert (job->tasks, g_memdup2 (&task->task_id, sizeof (guint64)), r);
-  s->running[partition] = TRUE;
+  s->running[partition] = task->task_id;
+  job->n_running++;
+  g_debug ("launching task %" G_GUINT64_FORMAT " (stage %u.%u, partition %u, attempt %u)",
+           task->task_id, s->id, s->attempt, partition, task->attempt);
   ex->ops->launch (ex->backend, task);
   weft_task_unref (task);
 }
@@ -394,9 +410,14 @@ handle_outcome (Job *job, WeftTaskOutcome *o)
   WeftExec *ex = job->ex;
   if (o->task_id == 0)
     {
-      /* Not a task's: an executor was lost, and with it the map outputs it served. */
+      /* Not a task's: an executor was lost, and with it the map outputs it served. The stages
+       * that miss some now run those tasks again (Spark resubmits the lost map tasks of running
+       * stages; the next fetch failure would find the rest). */
       if (o->state == WEFT_TASK_EXECUTOR_LOST && o->executor_id)
-        unregister_outputs (job, -1, -1, o->executor_id);
+        {
+          unregister_outputs (job, -1, -1, o->executor_id);
+          submit_stage (job, job->result);
+        }
       return;
     }
   TaskRec *r = g_hash_table_lookup (job->tasks, &o->task_id);
@@ -404,7 +425,19 @@ handle_outcome (Job *job, WeftTaskOutcome *o)
     return;  /* a task of an earlier job */
   Stage *s = r->stage;
   guint p = r->partition;
-  s->running[p] = FALSE;
+  if (r->reported)
+    return;  /* a copy */
+  r->reported = TRUE;
+  if (s->running[p] == o->task_id)
+    {
+      s->running[p] = 0;
+      job->n_running--;
+    }
+  g_debug ("task %" G_GUINT64_FORMAT " (stage %u.%u, partition %u) on executor %s: %s%s%s",
+           o->task_id, s->id, r->stage_attempt, p, o->executor_id ? o->executor_id : "?",
+           o->state == WEFT_TASK_SUCCEEDED ? "succeeded" : o->state == WEFT_TASK_FETCH_FAILED
+           ? "fetch failed" : o->state == WEFT_TASK_EXECUTOR_LOST ? "executor lost" : "failed",
+           o->message ? ": " : "", o->message ? o->message : "");
   switch (o->state)
     {
     case WEFT_TASK_SUCCEEDED:
@@ -472,25 +505,53 @@ handle_outcome (Job *job, WeftTaskOutcome *o)
     }
 }
 
+/* Tells the backend (the cluster's AM passes it to the RM, for weft-submit) and the console
+ * how the first stage with running tasks is going. */
+static void
+report_progress (Job *job, gboolean force)
+{
+  WeftExec *ex = job->ex;
+  gint64 now = g_get_monotonic_time ();
+  if (!force && now - job->progress_us < PROGRESS_EVERY_US)
+    return;
+  job->progress_us = now;
+  const Stage *active = NULL;
+  guint done = 0, running = 0;
+  for (guint i = 0; i < job->stages->len && active == NULL; i++)
+    {
+      const Stage *s = job->stages->pdata[i];
+      guint r = 0, d = 0;
+      for (guint p = 0; p < s->n_tasks; p++)
+        {
+          r += s->running[p] != 0;
+          d += !partition_missing (s, p);
+        }
+      if (r > 0)
+        {
+          active = s;
+          done = d;
+          running = r;
+        }
+    }
+  g_autofree char *detail = active ? weft_progress_detail_format (active->id, done, running,
+                                                                   active->n_tasks)
+                                   : g_strdup ("");
+  if (ex->ops->status)
+    ex->ops->status (ex->backend, detail);
+  if (!ex->console || active == NULL || now - job->started_us < PROGRESS_AFTER_US)
+    return;
+  guint width = weft_progress_width (g_getenv ("COLUMNS"));
+  g_autofree char *bar = weft_progress_bar_format (active->id, done, running, active->n_tasks,
+                                                   width);
+  fprintf (stderr, "\r%s\r", bar);
+  fflush (stderr);
+  job->bar_width = width;
+}
+
 static gboolean
 job_done (const Job *job)
 {
   return job->n_done == job->result->n_tasks;
-}
-
-static gboolean
-any_running (const Job *job)
-{
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, job->tasks);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      const TaskRec *r = v;
-      if (r->stage->running[r->partition])
-        return TRUE;
-    }
-  return FALSE;
 }
 
 static gboolean
@@ -522,20 +583,42 @@ run_job (WeftExec *ex, WeftPlan *plan, WeftTaskKind kind, void (*on_start) (guin
       job.result->done = g_new0 (gboolean, job.result->n_tasks);
       if (on_start)
         on_start (job.result->n_tasks, data);
+      job.started_us = g_get_monotonic_time ();
       submit_stage (&job, job.result);
+      report_progress (&job, TRUE);
       while (!job_done (&job) && job.error == NULL)
         {
-          WeftTaskOutcome *o = g_async_queue_pop (ex->outcomes);
-          handle_outcome (&job, o);
-          weft_task_outcome_free (o);
+          /* Wake at least every 200 ms to redraw the progress bar. */
+          WeftTaskOutcome *o = g_async_queue_timeout_pop (ex->outcomes, PROGRESS_EVERY_US);
+          if (o)
+            {
+              handle_outcome (&job, o);
+              weft_task_outcome_free (o);
+            }
+          report_progress (&job, FALSE);
+          /* Nothing out and not done: whatever is missing runs again (never wait for nothing). */
+          if (job.n_running == 0 && !job_done (&job) && job.error == NULL)
+            submit_stage (&job, job.result);
         }
+      if (job.bar_width)
+        {
+          g_autofree char *clear = weft_progress_bar_clear (job.bar_width);
+          fputs (clear, stderr);
+          fflush (stderr);
+        }
+      if (ex->ops->status)
+        ex->ops->status (ex->backend, "");
       /* Tasks still out (after a failure) report to this job before it goes. */
-      while (any_running (&job))
+      while (job.n_running > 0)
         {
           WeftTaskOutcome *o = g_async_queue_pop (ex->outcomes);
           TaskRec *r = g_hash_table_lookup (job.tasks, &o->task_id);
-          if (r)
-            r->stage->running[r->partition] = FALSE;
+          if (r && !r->reported && r->stage->running[r->partition] == o->task_id)
+            {
+              r->reported = TRUE;
+              r->stage->running[r->partition] = 0;
+              job.n_running--;
+            }
           weft_task_outcome_free (o);
         }
       if (job.error)
@@ -629,6 +712,12 @@ weft_exec_new (const WeftBackendOps *ops, gpointer backend, GAsyncQueue *outcome
   ex->shuffle_partitions = MAX (shuffle_partitions, 1);
   ex->max_task_failures = 4;
   return ex;
+}
+
+void
+weft_exec_set_console_progress (WeftExec *ex, gboolean on)
+{
+  ex->console = on;
 }
 
 void

@@ -44,6 +44,13 @@ guint weft_exec_get_shuffle_partitions (WeftExec *exec);
 void weft_exec_set_max_task_failures (WeftExec *exec, guint n);
 
 /**
+ * weft_exec_set_console_progress:
+ * Whether jobs draw Spark's console progress bar on stderr (spark.ui.showConsoleProgress, for a
+ * terminal). The backend is told each stage's progress either way (WeftBackendOps.status).
+ */
+void weft_exec_set_console_progress (WeftExec *exec, gboolean on);
+
+/**
  * WeftExecSink:
  * Takes one output batch (transfer full) of @partition. Called on the thread that runs the job,
  * partition by partition as tasks finish, each partition's batches in order.

@@ -1,6 +1,7 @@
 /* weft-expr-private: what weft-expr.c, weft-expr-eval.c and weft-expr-func.c share — the node
  * layout, the compiled LIKE pattern and the kernels that live in weft-expr-func.c. Nothing outside
- * these three files includes it. */
+ * these three files includes it, except weft-task-rpc.c for the wire constructors (expr_wire_*),
+ * which rebuild resolved trees sent by a driver. */
 
 #pragma once
 
@@ -53,6 +54,29 @@ WeftExpr *expr_new (WeftExprKind kind);
 WeftExpr *expr_new_literal (WeftColumn *value);
 WeftColumn *expr_column_from_value (WeftDataType type);
 void expr_format_double (double d, GString *out);
+
+/* weft-expr.c: resolved nodes rebuilt from the wire (weft-task-rpc.c), bottom-up, each checked
+ * as resolution would build it, so that a tree the evaluator gets is one weft_expr_resolve() (and
+ * weft_expr_fold()) could have made. Every WeftExpr argument is (transfer full), also on failure;
+ * failures are WEFT_ENGINE_ERROR_MALFORMED. @nullable is taken as given (resolution derives it,
+ * folding may keep an older, looser value; evaluation never reads it). */
+
+/* A resolved reference to column @index of the input, of @type (the caller checks both against
+ * the input schema). */
+WeftExpr *expr_wire_column (guint index, const char *name, WeftDataType type, gboolean nullable);
+/* A null literal of @type (a valid type). */
+WeftExpr *expr_wire_null (WeftDataType type);
+/* A call of @op (not NONE) on resolved, typed @args: the argument count must fit @op and every
+ * argument must already have the type resolution coerces it to (no implicit cast would be
+ * added); IN takes literals after its first argument, LIKE a string literal pattern. */
+WeftExpr *expr_wire_call (WeftExprOp op, WeftExpr **args, guint n_args, gboolean nullable,
+                          GError **error);
+/* CAST of a resolved, typed @child to @type, a cast resolution allows; @implicit marks the casts
+ * resolution inserts. */
+WeftExpr *expr_wire_cast (WeftExpr *child, WeftDataType type, gboolean implicit,
+                          gboolean nullable, GError **error);
+/* @child (resolved, typed) named @name. */
+WeftExpr *expr_wire_alias (WeftExpr *child, const char *name, gboolean nullable, GError **error);
 
 /* weft-expr-func.c: LIKE */
 LikePattern *like_compile (const char *pattern, gsize len, GError **error);

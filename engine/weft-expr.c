@@ -1602,3 +1602,154 @@ weft_expr_split_conjuncts (const WeftExpr *e, GPtrArray *out)
     }
   g_ptr_array_add (out, weft_expr_ref ((WeftExpr *) e));
 }
+
+/* ---- Wire: resolved trees rebuilt from a driver's bytes (weft-task-rpc.c) ------------------ */
+
+static gboolean
+wire_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+wire_error (GError **error, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *message = NULL;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_MALFORMED, message);
+  return FALSE;
+}
+
+/* Resolution never leaves a node untyped or unresolved under a resolved parent. */
+static gboolean
+wire_typed (const WeftExpr *e, const char *what, GError **error)
+{
+  if (!e->resolved || !WEFT_DATA_TYPE_IS_VALID (e->type))
+    return wire_error (error, "%s is not a resolved, typed expression", what);
+  return TRUE;
+}
+
+WeftExpr *
+expr_wire_column (guint index, const char *name, WeftDataType type, gboolean nullable)
+{
+  WeftExpr *c;
+
+  g_return_val_if_fail (index <= G_MAXINT && WEFT_DATA_TYPE_IS_VALID (type), NULL);
+  c = expr_new (WEFT_EXPR_COLUMN);
+  c->name = g_strdup (name != NULL ? name : "");
+  c->column = (int) index;
+  c->type = type;
+  c->nullable = nullable;
+  c->resolved = TRUE;
+  return c;
+}
+
+WeftExpr *
+expr_wire_null (WeftDataType type)
+{
+  g_return_val_if_fail (WEFT_DATA_TYPE_IS_VALID (type), NULL);
+  return lit_null_typed (type);
+}
+
+WeftExpr *
+expr_wire_call (WeftExprOp op, WeftExpr **args, guint n_args, gboolean nullable, GError **error)
+{
+  g_autoptr (WeftExpr) c = expr_new (WEFT_EXPR_CALL);
+  g_autofree WeftExpr **given = NULL;
+  const OpInfo *info;
+  GError *local = NULL;
+
+  /* The node owns the arguments from here on, whatever happens. */
+  c->n_children = n_args;
+  c->children = g_new (WeftExpr *, MAX (n_args, 1));
+  if (n_args > 0)
+    memcpy (c->children, args, n_args * sizeof *args);
+  if (op <= WEFT_EXPR_OP_NONE || op >= WEFT_EXPR_N_OPS)
+    {
+      wire_error (error, "unknown function %d", (int) op);
+      return NULL;
+    }
+  c->op = op;
+  info = &op_info[op];
+  if (n_args < info->min_args || n_args > info->max_args)
+    {
+      wire_error (error, "%s called with %u arguments", info->name, n_args);
+      return NULL;
+    }
+  for (guint i = 0; i < n_args; i++)
+    {
+      g_autofree char *what = g_strdup_printf ("argument %u of %s", i + 1, info->name);
+
+      if (!wire_typed (c->children[i], what, error))
+        return NULL;
+      /* type_call() folds IN's list into literals and asserts it got them. */
+      if (op == WEFT_EXPR_OP_IN && i > 0 && c->children[i]->kind != WEFT_EXPR_LITERAL)
+        {
+          wire_error (error, "%s is not a literal", what);
+          return NULL;
+        }
+    }
+  given = g_memdup2 (c->children, MAX (n_args, 1) * sizeof *c->children);
+  if (!type_call (c, &local))
+    {
+      wire_error (error, "%s", local->message);
+      g_error_free (local);
+      return NULL;
+    }
+  /* A resolved call's arguments already have the types its function takes: had type_call()
+   * coerced one, the sender's tree is not one resolution makes (the evaluator's kernels rely on
+   * those types). Only pointers are compared: a replaced argument may be gone. */
+  for (guint i = 0; i < n_args; i++)
+    if (c->children[i] != given[i])
+      {
+        wire_error (error, "argument %u of %s (%s) is not of the type %s takes", i + 1, info->name,
+                    weft_data_type_name (c->children[i]->type), info->name);
+        return NULL;
+      }
+  c->resolved = TRUE;
+  c->nullable = nullable;
+  return g_steal_pointer (&c);
+}
+
+WeftExpr *
+expr_wire_cast (WeftExpr *child, WeftDataType type, gboolean implicit, gboolean nullable,
+                GError **error)
+{
+  g_autoptr (WeftExpr) kid = child;
+  WeftExpr *c;
+
+  if (!wire_typed (kid, "the argument of a cast", error))
+    return NULL;
+  if (!WEFT_DATA_TYPE_IS_VALID (type) || !can_cast (kid->type, type))
+    {
+      wire_error (error, "cannot cast %s to %s", weft_data_type_name (kid->type),
+                  weft_data_type_name (type));
+      return NULL;
+    }
+  c = weft_expr_cast (g_steal_pointer (&kid), type);
+  c->implicit = implicit;
+  c->nullable = nullable;
+  c->resolved = TRUE;
+  return c;
+}
+
+WeftExpr *
+expr_wire_alias (WeftExpr *child, const char *name, gboolean nullable, GError **error)
+{
+  g_autoptr (WeftExpr) kid = child;
+  WeftExpr *a;
+
+  if (!wire_typed (kid, "an aliased expression", error))
+    return NULL;
+  if (name == NULL)
+    {
+      wire_error (error, "an alias without a name");
+      return NULL;
+    }
+  a = weft_expr_alias (g_steal_pointer (&kid), name);
+  a->type = a->children[0]->type;
+  a->nullable = nullable;
+  a->resolved = TRUE;
+  return a;
+}

@@ -770,3 +770,310 @@ weft_plan_to_string (const WeftPlan *plan)
   append_tree (s, plan, "", "");
   return g_string_free (s, FALSE);
 }
+
+/* ---- nodes rebuilt from the wire (weft-task-rpc) ---- */
+
+WeftPlan *
+weft_plan_new_node (WeftPlanKind kind, WeftSchema *schema, WeftPlan *child, WeftPlan *right)
+{
+  WeftPlan *p = node_new (kind, child);
+  p->schema = weft_schema_ref (schema);
+  p->right = right ? weft_plan_ref (right) : NULL;
+  return p;
+}
+
+void
+weft_plan_add_agg (WeftPlan *plan, WeftAggFunc func, WeftExpr *input, const char *name)
+{
+  if (plan->aggs == NULL)
+    plan->aggs = g_ptr_array_new_with_free_func ((GDestroyNotify) agg_free);
+  WeftPlanAgg *a = g_new0 (WeftPlanAgg, 1);
+  *a = (WeftPlanAgg) { func, input, g_strdup (name) };
+  g_ptr_array_add (plan->aggs, a);
+}
+
+static gboolean G_GNUC_PRINTF (3, 4)
+bad_node (GError **error, const WeftPlan *p, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  /* describe() of a node that failed its checks could read past its arrays: name the kind. */
+  static const char *const kinds[] = {
+    [WEFT_PLAN_CSV_SCAN] = "CsvScan", [WEFT_PLAN_ROWS] = "LocalRelation",
+    [WEFT_PLAN_FILTER] = "Filter", [WEFT_PLAN_PROJECT] = "Project",
+    [WEFT_PLAN_AGGREGATE] = "Aggregate", [WEFT_PLAN_SORT] = "Sort", [WEFT_PLAN_LIMIT] = "Limit",
+    [WEFT_PLAN_COALESCE] = "Coalesce", [WEFT_PLAN_REPARTITION] = "Repartition",
+    [WEFT_PLAN_JOIN] = "Join", [WEFT_PLAN_UNION] = "Union", [WEFT_PLAN_STUB] = "ShuffleInput",
+  };
+  const char *kind = p->kind < G_N_ELEMENTS (kinds) && kinds[p->kind] ? kinds[p->kind] : "?";
+  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_MALFORMED, "%s: %s", kind, message);
+  return FALSE;
+}
+
+/* @out has @in's number of columns and their types. */
+static gboolean
+same_types (const WeftPlan *p, const WeftSchema *in, GError **error)
+{
+  guint n = weft_schema_get_n_fields (in);
+  if (weft_schema_get_n_fields (p->schema) != n)
+    return bad_node (error, p, "%u output columns for an input of %u",
+                     weft_schema_get_n_fields (p->schema), n);
+  for (guint i = 0; i < n; i++)
+    if (weft_schema_get_field (p->schema, i)->type != weft_schema_get_field (in, i)->type)
+      return bad_node (error, p, "output column %u is %s, its input column %s", i,
+                       weft_data_type_name (weft_schema_get_field (p->schema, i)->type),
+                       weft_data_type_name (weft_schema_get_field (in, i)->type));
+  return TRUE;
+}
+
+/* Output column @i is of @type. */
+static gboolean
+column_is (const WeftPlan *p, guint i, WeftDataType type, const char *what, GError **error)
+{
+  WeftDataType have = weft_schema_get_field (p->schema, i)->type;
+  if (have != type)
+    return bad_node (error, p, "output column %u is %s but %s is %s", i,
+                     weft_data_type_name (have), what, weft_data_type_name (type));
+  return TRUE;
+}
+
+static gboolean
+exprs_resolved (const WeftPlan *p, const GPtrArray *exprs, const char *what, GError **error)
+{
+  for (guint i = 0; i < exprs->len; i++)
+    if (exprs->pdata[i] == NULL || !weft_expr_is_resolved (exprs->pdata[i])
+        || !WEFT_DATA_TYPE_IS_VALID (weft_expr_get_type (exprs->pdata[i])))
+      return bad_node (error, p, "%s %u is not a resolved expression", what, i);
+  return TRUE;
+}
+
+static gboolean
+check_join (const WeftPlan *p, GError **error)
+{
+  if (p->join_type > WEFT_JOIN_LEFT_ANTI)
+    return bad_node (error, p, "unknown join type %d", (int) p->join_type);
+  if (p->exprs == NULL || p->right_exprs == NULL || p->join_out == NULL)
+    return bad_node (error, p, "keys or output columns missing");
+  if (p->exprs->len == 0 || p->exprs->len != p->right_exprs->len)
+    return bad_node (error, p, "%u left keys and %u right keys", p->exprs->len,
+                     p->right_exprs->len);
+  if (!exprs_resolved (p, p->exprs, "left key", error)
+      || !exprs_resolved (p, p->right_exprs, "right key", error))
+    return FALSE;
+  guint n_keys = p->exprs->len;
+  g_autofree WeftDataType *key_type = g_new (WeftDataType, n_keys);
+  for (guint k = 0; k < n_keys; k++)
+    {
+      const WeftExpr *l = p->exprs->pdata[k], *r = p->right_exprs->pdata[k];
+      key_type[k] = common_key_type (weft_expr_get_type (l), weft_expr_get_type (r));
+      if (key_type[k] == 0)
+        return bad_node (error, p, "key %u compares %s with %s", k,
+                         weft_data_type_name (weft_expr_get_type (l)),
+                         weft_data_type_name (weft_expr_get_type (r)));
+      /* The explain of a USING join names its keys: they are columns. */
+      if (p->using_keys && (weft_expr_get_kind (l) != WEFT_EXPR_COLUMN
+                            || weft_expr_get_kind (r) != WEFT_EXPR_COLUMN))
+        return bad_node (error, p, "key %u of a USING join is not a column", k);
+    }
+  gboolean left_only = p->join_type == WEFT_JOIN_LEFT_SEMI || p->join_type == WEFT_JOIN_LEFT_ANTI;
+  guint nl = weft_schema_get_n_fields (p->child->schema);
+  guint nr = weft_schema_get_n_fields (p->right->schema);
+  if (p->join_out->len != weft_schema_get_n_fields (p->schema))
+    return bad_node (error, p, "%u output columns but %u sources",
+                     weft_schema_get_n_fields (p->schema), p->join_out->len);
+  for (guint i = 0; i < p->join_out->len; i++)
+    {
+      const WeftPlanJoinOut *o = &g_array_index (p->join_out, WeftPlanJoinOut, i);
+      switch (o->from)
+        {
+        case WEFT_PLAN_JOIN_OUT_LEFT:
+          if (o->index >= nl)
+            return bad_node (error, p, "output column %u reads left column %u of %u", i,
+                             o->index, nl);
+          if (!column_is (p, i, weft_schema_get_field (p->child->schema, o->index)->type,
+                          "its left column", error))
+            return FALSE;
+          break;
+        case WEFT_PLAN_JOIN_OUT_RIGHT:
+          if (left_only)
+            return bad_node (error, p, "output column %u of a %s join reads the right input", i,
+                             weft_join_type_name (p->join_type));
+          if (o->index >= nr)
+            return bad_node (error, p, "output column %u reads right column %u of %u", i,
+                             o->index, nr);
+          if (!column_is (p, i, weft_schema_get_field (p->right->schema, o->index)->type,
+                          "its right column", error))
+            return FALSE;
+          break;
+        case WEFT_PLAN_JOIN_OUT_KEY:
+          if (!p->using_keys)
+            return bad_node (error, p, "output column %u is a merged key of a join not USING "
+                             "keys", i);
+          if (o->index >= n_keys)
+            return bad_node (error, p, "output column %u reads key %u of %u", i, o->index, n_keys);
+          if (!column_is (p, i, key_type[o->index], "its key", error))
+            return FALSE;
+          break;
+        default:
+          return bad_node (error, p, "output column %u has an unknown source %d", i, (int) o->from);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+check_aggregate (const WeftPlan *p, GError **error)
+{
+  if (p->exprs == NULL || p->aggs == NULL)
+    return bad_node (error, p, "keys or aggregates missing");
+  guint n_keys = p->exprs->len, n_aggs = p->aggs->len;
+  if (weft_schema_get_n_fields (p->schema) != n_keys + n_aggs)
+    return bad_node (error, p, "%u output columns for %u keys and %u aggregates",
+                     weft_schema_get_n_fields (p->schema), n_keys, n_aggs);
+  if (!exprs_resolved (p, p->exprs, "key", error))
+    return FALSE;
+  for (guint i = 0; i < n_keys; i++)
+    if (!column_is (p, i, weft_expr_get_type (p->exprs->pdata[i]), "its key", error))
+      return FALSE;
+  for (guint i = 0; i < n_aggs; i++)
+    {
+      const WeftPlanAgg *a = p->aggs->pdata[i];
+      if (a->func > WEFT_AGG_MAX)
+        return bad_node (error, p, "aggregate %u: unknown function %d", i, (int) a->func);
+      if (a->name == NULL)
+        return bad_node (error, p, "aggregate %u has no name", i);
+      if ((a->input == NULL) != (a->func == WEFT_AGG_COUNT_STAR))
+        return bad_node (error, p, "aggregate %u (%s): %s", i, a->name,
+                         a->input ? "count(*) takes no input" : "no input");
+      WeftDataType in = WEFT_DATA_TYPE_INT64;
+      if (a->input)
+        {
+          if (!weft_expr_is_resolved (a->input)
+              || !WEFT_DATA_TYPE_IS_VALID (weft_expr_get_type (a->input)))
+            return bad_node (error, p, "aggregate %u (%s): its input is not resolved", i, a->name);
+          in = weft_expr_get_type (a->input);
+        }
+      if ((a->func == WEFT_AGG_SUM || a->func == WEFT_AGG_AVG)
+          && in != WEFT_DATA_TYPE_INT64 && in != WEFT_DATA_TYPE_DOUBLE)
+        return bad_node (error, p, "aggregate %u (%s) of %s", i, a->name, weft_data_type_name (in));
+      if (!column_is (p, n_keys + i, agg_type (a->func, in), "its aggregate", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+weft_plan_check_node (const WeftPlan *p, GError **error)
+{
+  g_return_val_if_fail (p != NULL, FALSE);
+  if (p->schema == NULL)
+    return bad_node (error, p, "no schema");
+  guint want = p->kind == WEFT_PLAN_JOIN || p->kind == WEFT_PLAN_UNION ? 2
+               : p->kind == WEFT_PLAN_CSV_SCAN || p->kind == WEFT_PLAN_ROWS
+                 || p->kind == WEFT_PLAN_STUB ? 0 : 1;
+  guint have = (p->child != NULL) + (p->right != NULL);
+  if (have != want || (p->right != NULL && p->child == NULL))
+    return bad_node (error, p, "%u inputs instead of %u", have, want);
+  for (guint i = 0; i < weft_schema_get_n_fields (p->schema); i++)
+    if (!WEFT_DATA_TYPE_IS_VALID (weft_schema_get_field (p->schema, i)->type))
+      return bad_node (error, p, "output column %u has no valid type", i);
+  switch (p->kind)
+    {
+    case WEFT_PLAN_CSV_SCAN:
+      {
+        if (p->files == NULL || p->csv == NULL || p->file_schema == NULL)
+          return bad_node (error, p, "files, options or file schema missing");
+        guint n_file = weft_schema_get_n_fields (p->file_schema);
+        if (p->n_projection != weft_schema_get_n_fields (p->schema)
+            || (p->n_projection > 0 && p->projection == NULL))
+          return bad_node (error, p, "%u output columns for %u projected columns",
+                           weft_schema_get_n_fields (p->schema), p->n_projection);
+        for (guint i = 0; i < p->n_projection; i++)
+          {
+            if (p->projection[i] >= n_file)
+              return bad_node (error, p, "projects column %u of a file of %u",
+                               p->projection[i], n_file);
+            if (!column_is (p, i, weft_schema_get_field (p->file_schema, p->projection[i])->type,
+                            "its file column", error))
+              return FALSE;
+          }
+        if (p->pushed != NULL && (!weft_expr_is_resolved (p->pushed)
+                                  || weft_expr_get_type (p->pushed) != WEFT_DATA_TYPE_BOOL))
+          return bad_node (error, p, "the pushed filter is not a resolved boolean");
+        return TRUE;
+      }
+    case WEFT_PLAN_ROWS:
+      if (p->rows == NULL || !weft_schema_equal (p->rows->schema, p->schema))
+        return bad_node (error, p, "rows missing or of another schema");
+      if (p->n_partitions == 0)
+        return bad_node (error, p, "no partitions");
+      return TRUE;
+    case WEFT_PLAN_FILTER:
+      if (p->predicate == NULL || !weft_expr_is_resolved (p->predicate)
+          || weft_expr_get_type (p->predicate) != WEFT_DATA_TYPE_BOOL)
+        return bad_node (error, p, "the condition is not a resolved boolean");
+      return same_types (p, p->child->schema, error);
+    case WEFT_PLAN_PROJECT:
+      if (p->exprs == NULL || p->exprs->len != weft_schema_get_n_fields (p->schema))
+        return bad_node (error, p, "%u output columns for %u expressions",
+                         weft_schema_get_n_fields (p->schema), p->exprs ? p->exprs->len : 0);
+      if (!exprs_resolved (p, p->exprs, "expression", error))
+        return FALSE;
+      for (guint i = 0; i < p->exprs->len; i++)
+        if (!column_is (p, i, weft_expr_get_type (p->exprs->pdata[i]), "its expression", error))
+          return FALSE;
+      return TRUE;
+    case WEFT_PLAN_AGGREGATE:
+      return check_aggregate (p, error);
+    case WEFT_PLAN_SORT:
+      if (p->sort_keys == NULL)
+        return bad_node (error, p, "no sort keys");
+      for (guint i = 0; i < p->sort_keys->len; i++)
+        {
+          const WeftExpr *e = g_array_index (p->sort_keys, WeftPlanSortKey, i).expr;
+          if (e == NULL || !weft_expr_is_resolved (e)
+              || !WEFT_DATA_TYPE_IS_VALID (weft_expr_get_type (e)))
+            return bad_node (error, p, "sort key %u is not a resolved expression", i);
+        }
+      return same_types (p, p->child->schema, error);
+    case WEFT_PLAN_LIMIT:
+      if (p->limit < 0)
+        return bad_node (error, p, "a negative limit");
+      return same_types (p, p->child->schema, error);
+    case WEFT_PLAN_COALESCE:
+    case WEFT_PLAN_REPARTITION:
+      if (p->n_partitions == 0)
+        return bad_node (error, p, "no partitions");
+      if (p->exprs && p->kind == WEFT_PLAN_COALESCE)
+        return bad_node (error, p, "keys on a coalesce");
+      if (p->exprs && !exprs_resolved (p, p->exprs, "key", error))
+        return FALSE;
+      return same_types (p, p->child->schema, error);
+    case WEFT_PLAN_JOIN:
+      return check_join (p, error);
+    case WEFT_PLAN_UNION:
+      {
+        guint n = weft_schema_get_n_fields (p->schema);
+        if (weft_schema_get_n_fields (p->child->schema) != n
+            || weft_schema_get_n_fields (p->right->schema) != n)
+          return bad_node (error, p, "inputs of %u and %u columns for %u",
+                           weft_schema_get_n_fields (p->child->schema),
+                           weft_schema_get_n_fields (p->right->schema), n);
+        for (guint i = 0; i < n; i++)
+          {
+            WeftDataType t = common_key_type (weft_schema_get_field (p->child->schema, i)->type,
+                                              weft_schema_get_field (p->right->schema, i)->type);
+            if (t == 0)
+              return bad_node (error, p, "column %u of the inputs cannot be united", i);
+            if (!column_is (p, i, t, "the inputs' common type", error))
+              return FALSE;
+          }
+        return TRUE;
+      }
+    case WEFT_PLAN_STUB:
+      return TRUE;
+    }
+  return bad_node (error, p, "unknown kind %d", (int) p->kind);
+}

@@ -69,7 +69,8 @@ typedef struct {
 
 typedef struct _WeftPlan WeftPlan;
 
-/* Read-only outside weft-plan.c and weft-optimizer.c. */
+/* Read-only outside weft-plan.c, weft-optimizer.c and weft-task-rpc.c (which fills the nodes it
+ * rebuilds from the wire, made by weft_plan_new_node()). */
 struct _WeftPlan {
   gint refs;
   WeftPlanKind kind;
@@ -162,6 +163,37 @@ WeftPlan *weft_plan_distinct (WeftPlan *child);
  *   looking the name up (so it works for duplicated names).
  */
 WeftExpr *weft_plan_column_ref (const WeftSchema *schema, guint index);
+
+/**
+ * weft_plan_new_node:
+ * For weft-task-rpc, which rebuilds the plan a driver sent: a node of @kind with output @schema,
+ * input @child and, for JOIN and UNION, @right (references are taken on all three; the inputs
+ * may be NULL), every other field empty. The caller fills its kind's fields before anyone else
+ * sees the node, then checks it with weft_plan_check_node(): nothing is resolved here.
+ * Returns: (transfer full) the node.
+ */
+WeftPlan *weft_plan_new_node (WeftPlanKind kind, WeftSchema *schema, WeftPlan *child,
+                              WeftPlan *right);
+/**
+ * weft_plan_add_agg:
+ * Appends a resolved aggregate to the aggregates of @plan, a node of weft_plan_new_node() not yet
+ * shared (creating the list on first use): @input (transfer full) is NULL for count(*) only,
+ * @name is copied.
+ */
+void weft_plan_add_agg (WeftPlan *plan, WeftAggFunc func, WeftExpr *input, const char *name);
+/**
+ * weft_plan_check_node:
+ * Checks that a node rebuilt from the wire is one the constructors and the optimizer make: the
+ * inputs its kind has, the fields of its kind set, and its output schema's types (names and
+ * nullability are not checked: they are the sender's) what its inputs and expressions give:
+ * e.g. a filter's predicate is boolean and its output its input's types, a projection's types
+ * are its expressions', an aggregate's are its keys' then each aggregate's result, a join's come
+ * from the columns and keys its join_out names, and these lie in range. Its expressions must be
+ * resolved against its inputs (as weft-task-rpc rebuilds them): only their result types are
+ * looked at here.
+ * Returns: TRUE, or FALSE with WEFT_ENGINE_ERROR_MALFORMED saying what does not fit.
+ */
+gboolean weft_plan_check_node (const WeftPlan *plan, GError **error);
 
 WeftPlan *weft_plan_ref (WeftPlan *plan);
 void weft_plan_unref (WeftPlan *plan);

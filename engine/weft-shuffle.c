@@ -956,8 +956,9 @@ weft_shuffle_decode_segment (GBytes *segment, GPtrArray *batches, guint64 *raw_b
         return corrupt (error, "shuffle segment: frame at byte %zu: bad magic", pos);
       if (raw_len == 0 || raw_len > WEFT_SHUFFLE_MAX_BLOCK_SIZE || stored_len == 0
           || stored_len > (guint32) LZ4_compressBound ((int) raw_len))
-        return corrupt (error, "shuffle segment: frame at byte %zu: bad lengths (%u stored, %u raw)",
-                        pos, stored_len, raw_len);
+        return corrupt (error,
+                        "shuffle segment: frame at byte %zu: bad lengths (%u stored, %u raw)", pos,
+                        stored_len, raw_len);
       if (stored_len > len - pos - FRAME_HEADER_SIZE)
         return corrupt (error,
                         "shuffle segment: frame at byte %zu: %u stored bytes past the end (%zu "

@@ -98,6 +98,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftShuffleWriter, weft_shuffle_writer_free)
  * weft_shuffle_writer_get_bytes:
  * @writer: a writer
  *
+ * Full blocks are written as they fill, but each partition's last, partial block only by the
+ * commit: for the map output's size, call this after weft_shuffle_writer_commit().
+ *
  * Returns: stored bytes (frame headers and LZ4 blocks) written so far, for metrics; after a
  *   commit, the data file's size.
  */

@@ -1247,12 +1247,13 @@ map_task (Run *run, WeftTaskOutcome *o, GError **error)
   out->host = g_strdup (run->env->host ? run->env->host : "");
   out->port = run->env->port;
   out->n_sizes = m.nb;
-  run->metrics.shuffle_bytes_written = weft_shuffle_writer_get_bytes (w);
   if (!weft_shuffle_writer_commit (w, &out->data_path, &out->sizes, error))
     {
       weft_map_output_free (out);
       return FALSE;
     }
+  /* After the commit: a partition's last block is written then. */
+  run->metrics.shuffle_bytes_written = weft_shuffle_writer_get_bytes (w);
   o->map_output = out;
   return TRUE;
 }

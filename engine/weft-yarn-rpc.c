@@ -347,13 +347,20 @@ c_allocate (gpointer client, gpointer data, weftWeftException **ex, GError **err
 
 gboolean
 weft_yarn_am_allocate (WeftYarnAm *am, guint ask_count, gint32 vcores, gint64 memory_mb,
-                    const char *const *releases, double progress, gint64 max_wait_ms,
+                    const char *const *releases, double progress, const char *detail,
+                    gint64 max_wait_ms,
                     GPtrArray **allocated, GPtrArray **completed, GError **error)
 {
   g_autoptr(weftAllocateRequest) req = g_object_new (WEFT_TYPE_ALLOCATE_REQUEST,
                                                      "response_id", am->response_id,
                                                      "progress", progress,
                                                      "max_wait_ms", max_wait_ms, NULL);
+  if (detail)
+    {
+      g_free (req->progress_detail);
+      req->progress_detail = g_strdup (detail);
+      req->__isset_progress_detail = TRUE;
+    }
   if (ask_count > 0)
     {
       weftResourceRequest *ask = g_object_new (WEFT_TYPE_RESOURCE_REQUEST, "priority", 1,

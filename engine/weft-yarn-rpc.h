@@ -103,11 +103,13 @@ gboolean weft_yarn_am_register (WeftYarnAm *am, const char *host, GError **error
  * weft_yarn_am_allocate:
  * @ask_count: containers to ask for now (0 = no new ask; an ask stays with the RM until granted)
  * @releases: (nullable): container ids given back
+ * @detail: (nullable): the progress detail for clients (weft-progress.h); NULL leaves the last
  * @allocated: (out) (transfer full): WeftYarnContainer*
  * @completed: (out) (transfer full): WeftYarnStatus*
  */
 gboolean weft_yarn_am_allocate (WeftYarnAm *am, guint ask_count, gint32 vcores, gint64 memory_mb,
-                             const char *const *releases, double progress, gint64 max_wait_ms,
+                             const char *const *releases, double progress, const char *detail,
+                             gint64 max_wait_ms,
                              GPtrArray **allocated, GPtrArray **completed, GError **error);
 gboolean weft_yarn_am_finish (WeftYarnAm *am, gboolean succeeded, const char *diagnostics,
                            GError **error);

@@ -7,6 +7,7 @@
  * freed container. */
 #include "rm-core.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "weft-dispatch.h"
@@ -242,6 +243,7 @@ app_free (RmApp *app)
   g_free (app->type);
   rm_launch_spec_free (app->am_launch);
   g_string_free (app->diagnostics, TRUE);
+  g_free (app->progress_detail);
   g_free (app->attempt_id);
   weft_token_free (app->am_token);
   g_free (app->am_host);
@@ -559,6 +561,8 @@ start_attempt (RmCore *core, RmApp *app)
   app->am_container = NULL;
   app->am_registered = FALSE;
   app->last_am_contact_us = g_get_monotonic_time ();
+  /* What the last attempt was doing is no longer happening. */
+  g_clear_pointer (&app->progress_detail, g_free);
   clear_attempt (app);
   app->state = RM_APP_ACCEPTED;
   /* An unmanaged AM runs outside the cluster: nothing to launch. */
@@ -1173,10 +1177,32 @@ rm_core_has_news (RmApp *app)
          || is_final (app->state);
 }
 
+char *
+rm_core_progress_detail_sanitize (const char *detail)
+{
+  /* Reports show it to people, and weft-submit draws it on a terminal: an AM
+   * must not be able to send escape sequences there, nor make the RM keep
+   * (and repeat in every report) an unbounded string. */
+  g_autofree char *valid = g_utf8_make_valid (detail ? detail : "", -1);
+  GString *out = g_string_sized_new (MIN (strlen (valid), RM_PROGRESS_DETAIL_MAX));
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gboolean control = g_unichar_iscntrl (g_utf8_get_char (p));
+      gsize n = control ? 1 : (gsize) (g_utf8_next_char (p) - p);
+      if (out->len + n > RM_PROGRESS_DETAIL_MAX)
+        break;
+      if (control)
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_len (out, p, (gssize) n);
+    }
+  return g_string_free (out, FALSE);
+}
+
 gboolean
 rm_core_allocate (RmCore *core, RmApp *app, GPtrArray *asks, GStrv releases, double progress,
-                  GPtrArray **allocated, GPtrArray **completed, GPtrArray **node_updates,
-                  GError **error)
+                  const char *progress_detail, GPtrArray **allocated, GPtrArray **completed,
+                  GPtrArray **node_updates, GError **error)
 {
   if (!app->am_registered && !app->unmanaged)
     {
@@ -1185,7 +1211,13 @@ rm_core_allocate (RmCore *core, RmApp *app, GPtrArray *asks, GStrv releases, dou
       return FALSE;
     }
   app->last_am_contact_us = g_get_monotonic_time ();
-  app->progress = CLAMP (progress, 0.0, 1.0);
+  /* NaN would pass CLAMP and reach every report. */
+  app->progress = isnan (progress) ? app->progress : CLAMP (progress, 0.0, 1.0);
+  if (progress_detail != NULL)
+    {
+      g_free (app->progress_detail);
+      app->progress_detail = rm_core_progress_detail_sanitize (progress_detail);
+    }
   /* Check every ask before taking any, so a bad one changes nothing. */
   for (guint i = 0; asks && i < asks->len; i++)
     {

@@ -135,6 +135,7 @@ typedef struct {
   GString *diagnostics;
   gint64 submit_ms, start_ms, finish_ms;
   double progress;
+  char *progress_detail;      /* (nullable) the AM's last word on its progress, sanitized */
 
   /* The current attempt. */
   guint attempt;
@@ -260,15 +261,30 @@ void rm_core_node_heartbeat (RmCore *core, const char *node_id, GPtrArray *statu
 RmApp *rm_core_app_for_attempt (RmCore *core, const char *attempt_id, GError **error);
 gboolean rm_core_register_am (RmCore *core, RmApp *app, const char *host, int rpc_port,
                               const char *tracking_url, GError **error);
+/* The most of an AM's progress detail the RM keeps, in bytes. */
+#define RM_PROGRESS_DETAIL_MAX 256
+
 /**
  * rm_core_allocate:
  * Records @asks (replacing earlier asks of the same priority, resource name
  * and capability, as YARN does) and @releases, runs the scheduler, and moves
  * what the AM has not yet been told into the out arrays (transfer full).
+ * @progress_detail: (nullable): what the AM says it is doing, kept for
+ *   reports; NULL leaves the last one. Any bytes are taken: see
+ *   rm_core_progress_detail_sanitize().
  */
 gboolean rm_core_allocate (RmCore *core, RmApp *app, GPtrArray *asks, GStrv releases,
-                           double progress, GPtrArray **allocated, GPtrArray **completed,
-                           GPtrArray **node_updates, GError **error);
+                           double progress, const char *progress_detail, GPtrArray **allocated,
+                           GPtrArray **completed, GPtrArray **node_updates, GError **error);
+
+/**
+ * rm_core_progress_detail_sanitize:
+ * What the RM keeps of an AM's progress detail: invalid UTF-8 replaced by
+ * U+FFFD, control characters (a terminal would obey them) by spaces, cut at a
+ * character boundary to at most RM_PROGRESS_DETAIL_MAX bytes. Never fails.
+ * Returns: (transfer full) the text.
+ */
+char *rm_core_progress_detail_sanitize (const char *detail);
 /** rm_core_has_news: something is waiting to be told to the AM. */
 gboolean rm_core_has_news (RmApp *app);
 gboolean rm_core_finish_am (RmCore *core, RmApp *app, RmFinalStatus status,

@@ -99,8 +99,10 @@ do_allocate (gpointer data)
         releases[i] = g_strdup (r->releases->pdata[i]);
     }
   g_autoptr(GPtrArray) allocated = NULL, completed = NULL, updates = NULL;
-  if (!rm_core_allocate (c->rpc->core, app, asks, releases, r->progress, &allocated, &completed,
-                         &updates, &c->error))
+  /* The detail is taken once, with the request (after a wait it is the same). */
+  const char *detail = !c->second && r->__isset_progress_detail ? r->progress_detail : NULL;
+  if (!rm_core_allocate (c->rpc->core, app, asks, releases, r->progress, detail, &allocated,
+                         &completed, &updates, &c->error))
     return;
   weftAllocateResponse *out = c->out;
   for (guint i = 0; i < allocated->len; i++)

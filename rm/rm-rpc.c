@@ -236,6 +236,11 @@ rm_convert_app_report (const RmApp *app, weftApplicationReport *out)
   out->start_ms = app->start_ms;
   out->finish_ms = app->finish_ms;
   out->progress = app->progress;
+  /* Optional: only an AM that reports a detail has one. */
+  g_clear_pointer (&out->progress_detail, g_free);
+  out->__isset_progress_detail = app->progress_detail != NULL;
+  if (app->progress_detail != NULL)
+    out->progress_detail = g_strdup (app->progress_detail);
   rm_convert_resource_to (app->used, out->used);
   int running = 0;
   GHashTableIter it;

@@ -46,6 +46,11 @@ struct AllocateRequest {
   3: list<string> releases,
   4: double progress,
   5: i64 max_wait_ms,
+  /* What the AM is doing, for clients to show: a Weft driver sends
+   * "STAGE DONE RUNNING TOTAL" (engine/weft-progress.h) or "" when no stage
+   * runs. Unset leaves the last one. The RM keeps at most 256 bytes of valid
+   * UTF-8 without control characters (longer is cut, the rest replaced). */
+  6: optional string progress_detail,
 }
 
 struct AllocateResponse {

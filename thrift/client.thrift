@@ -47,6 +47,8 @@ struct ApplicationReport {
   18: string current_attempt_id,
   19: i32 attempt_count,
   20: optional common.Token am_token,
+  /* The current attempt's last AllocateRequest.progress_detail, if any. */
+  21: optional string progress_detail,
 }
 
 struct ApplicationFilter {

@@ -283,7 +283,7 @@ run_am (WeftConf *conf, const Options *o)
       g_ptr_array_add (releases, NULL);
       gboolean ok = weft_yarn_am_allocate (am, asked ? 0 : wanted, o->container_vcores, o->memory_mb,
                                         (const char *const *) releases->pdata,
-                                        (double) ended / wanted, ALLOCATE_WAIT_MS, &allocated,
+                                        (double) ended / wanted, NULL, ALLOCATE_WAIT_MS, &allocated,
                                         &completed, &error);
       g_ptr_array_set_size (releases, 0);
       if (!ok)

@@ -128,9 +128,15 @@ faulty_close (gpointer backend, gboolean succeeded, const char *diagnostics)
   g_free (f);
 }
 
+static const char *
+faulty_application_id (gpointer backend)
+{
+  return "faulty-app";
+}
+
 static const WeftBackendOps faulty_ops = {
   WEFT_BACKEND_ABI_VERSION, "faulty://", faulty_accepts, faulty_open, faulty_slots,
-  faulty_launch, NULL, faulty_close,
+  faulty_launch, NULL, faulty_application_id, faulty_close,
 };
 
 static void

@@ -380,9 +380,15 @@ serial_close (gpointer backend, gboolean succeeded, const char *diagnostics)
   g_free (s);
 }
 
+static const char *
+serial_application_id (gpointer backend)
+{
+  return "serial-app";
+}
+
 static const WeftBackendOps serial_ops = {
   WEFT_BACKEND_ABI_VERSION, "serial://", serial_accepts, serial_open, serial_slots,
-  serial_launch, NULL, serial_close,
+  serial_launch, NULL, serial_application_id, serial_close,
 };
 
 static void

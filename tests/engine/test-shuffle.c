@@ -128,7 +128,8 @@ append_random (GRand *rand, WeftColumn *c, int null_per_16)
   switch (c->type)
     {
     case WEFT_DATA_TYPE_INT64:
-      weft_column_append_int64 (c, (gint64) (((guint64) g_rand_int (rand) << 32) | g_rand_int (rand)));
+      weft_column_append_int64 (c, (gint64) (((guint64) g_rand_int (rand) << 32)
+                                             | g_rand_int (rand)));
       break;
     case WEFT_DATA_TYPE_DOUBLE:
       {
@@ -398,7 +399,8 @@ test_codec_stream (void)
     {
       g_autoptr (GError) error = NULL;
       gsize used = 0;
-      g_autoptr (WeftBatch) back = weft_batch_decode (out->data + pos, out->len - pos, &used, &error);
+      g_autoptr (WeftBatch) back
+          = weft_batch_decode (out->data + pos, out->len - pos, &used, &error);
 
       g_assert_no_error (error);
       g_assert_true (weft_batch_equal (back, in->pdata[i]));
@@ -694,6 +696,106 @@ test_shuffle_big_batch (Fixture *fx, gconstpointer data)
       g_assert_true (weft_batch_equal (got->pdata[p == 0 ? 1 : 0], big));
       g_assert_true (weft_batch_equal (got->pdata[p == 0 ? 0 : 1], small));
     }
+}
+
+/* A batch of one boolean column "b" of @rows rows: its encoding is 32 + rows bytes. */
+static WeftBatch *
+bool_batch (gsize rows)
+{
+  g_autoptr (WeftSchema) schema = weft_schema_new ();
+  WeftBatch *b;
+
+  weft_schema_add_field (schema, "b", WEFT_DATA_TYPE_BOOL, FALSE);
+  b = weft_batch_new_empty (schema, rows);
+  for (gsize i = 0; i < rows; i++)
+    weft_column_append_bool (b->columns[0], i % 3 == 0);
+  weft_batch_sync_rows (b);
+  g_assert_cmpuint (weft_batch_get_encoded_size (b), ==, 32 + rows);
+  return b;
+}
+
+static void
+test_shuffle_block_boundaries (Fixture *fx, gconstpointer data)
+{
+  const gsize block = WEFT_SHUFFLE_MIN_BLOCK_SIZE;
+  /* Encodings of exactly a block, one byte less and more, several blocks, and small ones that
+   * end a block anywhere. */
+  const gsize rows[] = { block - 32, block - 33, block - 31, 3 * block - 32, 0, 1, 500, 991, 992,
+                         993, 4 * block, 7, block - 32 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftShuffleWriter) w = NULL;
+  g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_batch_free);
+  g_autoptr (WeftSchema) none = weft_schema_new ();
+  g_autofree char *path = NULL;
+  g_autofree guint64 *sizes = NULL;
+  guint64 raw = 0, counted = 0;
+
+  w = weft_shuffle_writer_new (fx->dir, 5, 0, 0, 2, block, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      WeftBatch *b = bool_batch (rows[i]);
+
+      g_assert_true (weft_shuffle_writer_add (w, 0, b, &error));
+      raw += 32 + rows[i];
+      g_ptr_array_add (sent, b);
+    }
+  /* Partition 1: what count() sends, batches of no columns, only a row count each. */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr (WeftBatch) b = weft_batch_new (none, NULL, i * 1000);
+
+      g_assert_true (weft_shuffle_writer_add (w, 1, b, &error));
+    }
+  g_assert_true (weft_shuffle_writer_commit (w, &path, &sizes, &error));
+  g_assert_no_error (error);
+
+  {
+    g_autoptr (GBytes) seg = weft_shuffle_read_segment (path, 0, &error);
+    g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_batch_free);
+    const guint8 *d = g_bytes_get_data (seg, NULL);
+    gsize len = g_bytes_get_size (seg), pos = 0;
+    guint64 raw_seen = 0, got_raw = 0;
+
+    /* Walk the frames by the documented layout: every block full but the last. */
+    while (pos < len)
+      {
+        guint32 stored, raw_len;
+
+        g_assert_cmpmem (d + pos, 4, "WSF1", 4);
+        memcpy (&stored, d + pos + 4, 4);
+        memcpy (&raw_len, d + pos + 8, 4);
+        stored = GUINT32_FROM_LE (stored);
+        raw_len = GUINT32_FROM_LE (raw_len);
+        raw_seen += raw_len;
+        pos += 16 + stored;
+        g_assert_cmpuint (raw_len, ==, pos < len ? block : raw - (raw_seen - raw_len));
+      }
+    g_assert_cmpuint (pos, ==, len);
+    g_assert_cmpuint (raw_seen, ==, raw);
+    g_assert_true (weft_shuffle_decode_segment (seg, got, &got_raw, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (got_raw, ==, raw);
+    g_assert_cmpuint (got->len, ==, sent->len);
+    for (guint i = 0; i < got->len; i++)
+      g_assert_true (weft_batch_equal (got->pdata[i], sent->pdata[i]));
+  }
+  {
+    g_autoptr (GBytes) seg = weft_shuffle_read_segment (path, 1, &error);
+    g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_batch_free);
+
+    g_assert_true (weft_shuffle_decode_segment (seg, got, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (got->len, ==, 100);
+    for (guint i = 0; i < got->len; i++)
+      {
+        const WeftBatch *b = got->pdata[i];
+
+        g_assert_cmpuint (b->n_columns, ==, 0);
+        counted += b->n_rows;
+      }
+    g_assert_cmpuint (counted, ==, 1000 * (99 * 100 / 2));
+  }
 }
 
 /* Commits a small map output: partitions 1 to 3 of a few 1 KiB frames each, partition 0
@@ -1056,6 +1158,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/shuffle/codec/huge-counts", test_codec_huge_counts);
   ADD ("/engine/shuffle/files/round-trip", test_shuffle_round_trip);
   ADD ("/engine/shuffle/files/big-batch", test_shuffle_big_batch);
+  ADD ("/engine/shuffle/files/block-boundaries", test_shuffle_block_boundaries);
   ADD ("/engine/shuffle/files/flipped-byte", test_shuffle_flipped_byte);
   ADD ("/engine/shuffle/files/segment-damage", test_shuffle_segment_damage);
   ADD ("/engine/shuffle/files/truncated-data", test_shuffle_truncated_data);

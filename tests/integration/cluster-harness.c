@@ -358,3 +358,175 @@ cluster_am_register (gboolean finish)
     }
   return 0;
 }
+
+/* ---- an application master for tests ---- */
+
+struct _ClusterAm {
+  WeftRpcClient *rpc;
+  weftToken *auth;
+  gint64 response_id;
+};
+
+ClusterAm *
+cluster_am_new (const char *address, const WeftToken *token)
+{
+  const char *colon = strrchr (address, ':');
+  g_assert_nonnull (colon);
+  g_autofree char *host = g_strndup (address, (gsize) (colon - address));
+  g_autoptr(WeftConf) conf = weft_conf_new ();
+  WeftRpcOptions opts;
+  weft_rpc_options_from_conf (&opts, conf);
+  ClusterAm *am = g_new0 (ClusterAm, 1);
+  am->rpc = weft_rpc_client_new (host, (guint16) atoi (colon + 1),
+                                 WEFT_TYPE_APPLICATION_MASTER_SERVICE_CLIENT, &opts);
+  am->auth = weft_rpc_token_to_wire (token);
+  return am;
+}
+
+ClusterAm *
+cluster_am_new_from_env (void)
+{
+  const char *tok = g_getenv ("WEFT_AM_TOKEN"), *addr = g_getenv ("WEFT_RM_SCHEDULER_ADDRESS");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WeftToken) t = tok ? weft_token_decode (tok, &error) : NULL;
+  if (t == NULL || addr == NULL || strrchr (addr, ':') == NULL)
+    {
+      g_printerr ("test AM: no usable WEFT_AM_TOKEN / WEFT_RM_SCHEDULER_ADDRESS\n");
+      return NULL;
+    }
+  return cluster_am_new (addr, t);
+}
+
+void
+cluster_am_free (ClusterAm *am)
+{
+  if (am == NULL)
+    return;
+  weft_rpc_client_free (am->rpc);
+  g_object_unref (am->auth);
+  g_free (am);
+}
+
+gboolean
+cluster_am_register_am (ClusterAm *am, GError **error)
+{
+  g_autoptr(GObject) req = g_object_new (WEFT_TYPE_REGISTER_AM_REQUEST, "host", "127.0.0.1", NULL);
+  AmArgs a = { am->auth, req, g_object_new (WEFT_TYPE_REGISTER_AM_RESPONSE, NULL) };
+  gboolean ok = weft_rpc_client_call (am->rpc, "register_am", WEFT_RPC_ONCE, am_register, &a,
+                                      error);
+  g_object_unref (a.out);
+  return ok;
+}
+
+static gboolean
+am_allocate (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  AmArgs *a = data;
+  return weft_application_master_service_if_allocate (WEFT_APPLICATION_MASTER_SERVICE_IF (client),
+                                                      (weftAllocateResponse **) &a->out, a->auth,
+                                                      a->req, ex, error);
+}
+
+gboolean
+cluster_am_heartbeat (ClusterAm *am, double progress, const char *progress_detail,
+                      GError **error)
+{
+  g_autoptr(GObject) req = g_object_new (WEFT_TYPE_ALLOCATE_REQUEST, "response_id",
+                                         am->response_id, "progress", progress, NULL);
+  if (progress_detail != NULL)
+    g_object_set (req, "progress_detail", progress_detail, NULL);
+  AmArgs a = { am->auth, req, g_object_new (WEFT_TYPE_ALLOCATE_RESPONSE, NULL) };
+  gboolean ok = weft_rpc_client_call (am->rpc, "allocate", WEFT_RPC_ONCE, am_allocate, &a, error);
+  if (ok)
+    am->response_id = ((weftAllocateResponse *) a.out)->response_id;
+  g_object_unref (a.out);
+  return ok;
+}
+
+gboolean
+cluster_am_finish (ClusterAm *am, gboolean succeeded, const char *diagnostics, GError **error)
+{
+  g_autoptr(GObject) fin = g_object_new (WEFT_TYPE_FINISH_AM_REQUEST, "final_status",
+                                         succeeded ? WEFT_FINAL_STATUS_FINAL_SUCCEEDED
+                                                   : WEFT_FINAL_STATUS_FINAL_FAILED,
+                                         "diagnostics", diagnostics ? diagnostics : "", NULL);
+  AmArgs a = { am->auth, fin, NULL };
+  return weft_rpc_client_call (am->rpc, "finish_am", WEFT_RPC_ONCE, am_finish, &a, error);
+}
+
+typedef struct { weftToken *auth; gpointer in; gpointer out; const char *id; } ClientArgs;
+
+static gboolean
+client_new_app (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  ClientArgs *a = data;
+  return weft_client_service_if_new_application (WEFT_CLIENT_SERVICE_IF (client),
+                                                 (weftNewApplication **) &a->out, a->auth, ex,
+                                                 error);
+}
+
+static gboolean
+client_submit (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  ClientArgs *a = data;
+  return weft_client_service_if_submit_application (WEFT_CLIENT_SERVICE_IF (client), a->auth,
+                                                    a->in, ex, error);
+}
+
+static gboolean
+client_get_app (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  ClientArgs *a = data;
+  return weft_client_service_if_get_application (WEFT_CLIENT_SERVICE_IF (client),
+                                                 (weftApplicationReport **) &a->out, a->auth,
+                                                 a->id, ex, error);
+}
+
+static weftApplicationReport *
+get_report (Cluster *c, const char *app_id)
+{
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
+  ClientArgs a = { WEFT_TOKEN (auth), NULL, g_object_new (WEFT_TYPE_APPLICATION_REPORT, NULL),
+                   app_id };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (weft_rpc_client_call (rm, "get_application", WEFT_RPC_IDEMPOTENT, client_get_app,
+                                       &a, &error));
+  g_assert_no_error (error);
+  return a.out;
+}
+
+WeftToken *
+cluster_submit_unmanaged (Cluster *c, char **app_id)
+{
+  g_autoptr(WeftRpcClient) rm = cluster_rm_client (c);
+  g_autoptr(WeftToken) tok = cluster_client_token (c);
+  g_autoptr(GObject) auth = G_OBJECT (weft_rpc_token_to_wire (tok));
+  g_autoptr(GError) error = NULL;
+  ClientArgs n = { WEFT_TOKEN (auth), NULL, g_object_new (WEFT_TYPE_NEW_APPLICATION, NULL) };
+  g_assert_true (weft_rpc_client_call (rm, "new_application", WEFT_RPC_ONCE, client_new_app, &n,
+                                       &error));
+  *app_id = g_strdup (((weftNewApplication *) n.out)->application_id);
+  g_object_unref (n.out);
+  g_autoptr(GObject) s = g_object_new (WEFT_TYPE_APPLICATION_SUBMISSION, "application_id", *app_id,
+                                       "name", "unmanaged", "queue", "default", "max_attempts", 1,
+                                       "unmanaged_am", TRUE, NULL);
+  WEFT_APPLICATION_SUBMISSION (s)->am_resource->vcores = 1;
+  WEFT_APPLICATION_SUBMISSION (s)->am_resource->memory_mb = 64;
+  ClientArgs b = { WEFT_TOKEN (auth), s };
+  g_assert_true (weft_rpc_client_call (rm, "submit_application", WEFT_RPC_ONCE, client_submit, &b,
+                                       &error));
+  g_assert_no_error (error);
+  g_autoptr(GObject) r = G_OBJECT (get_report (c, *app_id));
+  g_assert_true (WEFT_APPLICATION_REPORT (r)->__isset_am_token);
+  return weft_rpc_token_from_wire (WEFT_APPLICATION_REPORT (r)->am_token);
+}
+
+char *
+cluster_app_progress_detail (Cluster *c, const char *app_id)
+{
+  g_autoptr(GObject) r = G_OBJECT (get_report (c, app_id));
+  weftApplicationReport *rep = WEFT_APPLICATION_REPORT (r);
+  return rep->__isset_progress_detail ? g_strdup (rep->progress_detail) : NULL;
+}

@@ -51,3 +51,37 @@ int cluster_am_register (gboolean finish);
 
 /** cluster_pids_matching: pids whose command line contains @needle. */
 GArray *cluster_pids_matching (const char *needle);
+
+/* ---- an application master for tests (AM protocol), step by step ---- */
+
+typedef struct _ClusterAm ClusterAm;
+
+/** cluster_am_new: an AM of the attempt @token is for, on the RM scheduler port at @address
+ * ("host:port"). */
+ClusterAm *cluster_am_new (const char *address, const WeftToken *token);
+/** cluster_am_new_from_env: from WEFT_RM_SCHEDULER_ADDRESS and WEFT_AM_TOKEN, as the NM gives an
+ * AM its environment; NULL (with a message on stderr) if they are missing. */
+ClusterAm *cluster_am_new_from_env (void);
+void cluster_am_free (ClusterAm *am);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClusterAm, cluster_am_free)
+gboolean cluster_am_register_am (ClusterAm *am, GError **error);
+/** cluster_am_heartbeat: an allocate without asks, reporting @progress and, unless NULL,
+ * @progress_detail (sent as given, any bytes). */
+gboolean cluster_am_heartbeat (ClusterAm *am, double progress, const char *progress_detail,
+                               GError **error);
+gboolean cluster_am_finish (ClusterAm *am, gboolean succeeded, const char *diagnostics,
+                            GError **error);
+
+/**
+ * cluster_submit_unmanaged:
+ * Submits an application with an unmanaged AM (as a client-mode driver does) and returns the AM
+ * token the RM gives its submitter. @app_id: (out) (transfer full).
+ */
+WeftToken *cluster_submit_unmanaged (Cluster *c, char **app_id);
+
+/**
+ * cluster_app_progress_detail:
+ * Returns: (transfer full) (nullable): the application report's progress_detail, NULL if the
+ *   report has none.
+ */
+char *cluster_app_progress_detail (Cluster *c, const char *app_id);

@@ -30,7 +30,9 @@ typedef struct _WeftBackendOps WeftBackendOps;
  * @slots: how many tasks the instance runs at once (the job's parallelism)
  * @launch: runs @task (a reference is taken) when a slot is free; returns at once
  * @status: (nullable) tells the backend how the job is going, for its progress report
- *   (@text: Spark's console progress bar text, e.g. "[Stage 1:=>   (3 + 2) / 10]")
+ *   (@text: "STAGE DONE RUNNING TOTAL" of the first stage with running tasks, or "" when none
+ *   runs; see weft-progress.h)
+ * @application_id: the application's id (Spark's applicationId)
  * @close: waits for launched tasks, frees the instance; @succeeded and @diagnostics are
  *   the application's final status where the backend reports one (the cluster's AM)
  */
@@ -43,6 +45,7 @@ struct _WeftBackendOps {
   guint (*slots) (gpointer backend);
   void (*launch) (gpointer backend, WeftTask *task);
   void (*status) (gpointer backend, const char *text);
+  const char *(*application_id) (gpointer backend);
   void (*close) (gpointer backend, gboolean succeeded, const char *diagnostics);
 };
 

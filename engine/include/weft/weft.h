@@ -67,6 +67,12 @@ void weft_session_free (WeftSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftSession, weft_session_free)
 /** weft_session_get_parallelism: slots: tasks run at once (the N of local[N]). */
 guint weft_session_get_parallelism (WeftSession *session);
+/**
+ * weft_session_get_application_id:
+ * Returns: (transfer none) Spark's applicationId: the cluster's application id (e.g.
+ *   application_1795284448846_0004) on a cluster, "local-<ms since the epoch>" in local mode.
+ */
+const char *weft_session_get_application_id (WeftSession *session);
 /** weft_session_get_conf: Returns: (nullable) the value of @key in the session's configuration. */
 const char *weft_session_get_conf (WeftSession *session, const char *key);
 /** weft_session_get_task_memory: bytes a task's stateful operator holds before it spills. */
