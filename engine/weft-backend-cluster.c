@@ -77,6 +77,13 @@ typedef struct {
   gint64 idle_timeout_us;       /* an executor without tasks this long is released */
   gint64 backlog_since_us;      /* (under lock) since when tasks have waited, 0: none */
   guint target;                 /* (under lock) executors wanted now */
+  /* Spark's spark.scheduler.minRegisteredResourcesRatio (0.8 on YARN) and
+   * maxRegisteredResourcesWaitingTime: tasks wait for most executors to register, so the first
+   * stage spreads over them rather than piling onto the first one up. */
+  double min_registered_ratio;
+  gint64 registered_wait_us;
+  gint64 opened_us;
+  gboolean ready;
   GAsyncQueue *outcomes;
   GThread *loop;
   /* Shared under lock: handlers, launch() and the loop. */
@@ -323,6 +330,22 @@ dispatch (Cluster *c)
   g_autoptr(GHashTable) launches = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
   g_mutex_lock (&c->lock);
+  if (!c->ready)
+    {
+      guint registered = 0;
+      GHashTableIter it;
+      gpointer v;
+      g_hash_table_iter_init (&it, c->executors);
+      while (g_hash_table_iter_next (&it, NULL, &v))
+        registered += ((Executor *) v)->registered;
+      c->ready = registered >= (guint) (c->min_registered_ratio * c->target + 0.999)
+                 || now - c->opened_us >= c->registered_wait_us;
+      if (!c->ready)
+        {
+          g_mutex_unlock (&c->lock);
+          return;
+        }
+    }
   for (GList *l = c->pending.head; l;)
     {
       GList *next = l->next;
@@ -811,6 +834,20 @@ cluster_setup (Cluster *c, const char *master, GError **error)
       c->n_executors = c->max_executors;
     }
   c->executor_timeout_us = timeout;
+  const char *ratio = sconf (c, "spark.scheduler.minRegisteredResourcesRatio", "0.8");
+  char *end = NULL;
+  c->min_registered_ratio = g_ascii_strtod (ratio, &end);
+  if (end == ratio || *end || !(c->min_registered_ratio >= 0 && c->min_registered_ratio <= 1))
+    {
+      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                   "spark.scheduler.minRegisteredResourcesRatio = \"%s\": expected a number from "
+                   "0 to 1", ratio);
+      return FALSE;
+    }
+  if (!parse_duration (c, "spark.scheduler.maxRegisteredResourcesWaitingTime", "30s",
+                       &c->registered_wait_us, error))
+    return FALSE;
+  c->opened_us = g_get_monotonic_time ();
   c->locality_wait_us = wait;
   c->heartbeat_ms = MAX (beat / 1000, 10);
   c->executor_path = find_executor (c);
@@ -862,7 +899,21 @@ cluster_setup (Cluster *c, const char *master, GError **error)
     }
   c->secret_text = weft_app_secret_encode (c->secret);
   c->token = weft_app_auth_token (c->secret, c->app_id, "driver");
-  c->driver_host = g_strdup (sconf (c, "spark.driver.host", "127.0.0.1"));
+  c->driver_host = g_strdup (sconf (c, "spark.driver.host", NULL));
+  if (c->driver_host == NULL)
+    {
+      /* Where executors reach the driver: the AM container's node in cluster mode; in client
+       * mode this machine, as the RM sees it (loopback for a loopback cluster). */
+      const char *nm = g_getenv ("WEFT_NM_ADDRESS");
+      g_autofree char *nm_host = NULL;
+      guint16 nm_port = 0;
+      if (!c->client_mode && nm && weft_yarn_split_address (nm, &nm_host, &nm_port, NULL))
+        c->driver_host = g_steal_pointer (&nm_host);
+      else if (g_str_has_prefix (sched_host, "127.") || g_strcmp0 (sched_host, "localhost") == 0)
+        c->driver_host = g_strdup ("127.0.0.1");
+      else
+        c->driver_host = g_strdup (g_get_host_name ());
+    }
   c->server = weft_cluster_server_start (c->driver_host, c->app_id, c->secret, &handlers, c,
                                          &c->opts, error);
   if (c->server == NULL)

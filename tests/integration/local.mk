@@ -25,4 +25,4 @@ $(tests_integration_test_engine_cluster_OBJECTS): $(GEN_DIR)/.stamp
 EXTRA_tests_integration_test_engine_cluster_DEPENDENCIES = engine/executor/weft-executor$(EXEEXT) \
 	rm/weft-resourcemanager$(EXEEXT) nodemanager/weft-nodemanager$(EXEEXT) \
 	examples/people$(EXEEXT) examples/marbles$(EXEEXT) examples/employees$(EXEEXT) \
-	examples/write-csv$(EXEEXT)
+	examples/write-csv$(EXEEXT) engine/submit/weft-submit$(EXEEXT) rm/weft$(EXEEXT)

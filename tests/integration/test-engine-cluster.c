@@ -196,6 +196,117 @@ test_examples (void)
   g_assert_true (g_file_test (success, G_FILE_TEST_EXISTS));
 }
 
+/* ---- cluster deploy mode: weft-submit runs the driver in the AM container ---- */
+
+/* The stdout of the application's first container (its AM: the driver), from `weft app logs`. */
+static char *
+driver_stdout (Cluster *c, const char *app_id, char **logs)
+{
+  g_autofree char *weft = builddir_path ("rm/weft");
+  g_autofree char *conf = g_strdup_printf ("rm.client-port=%u", c->client_port);
+  const char *argv[] = { weft, "--conf-dir", c->conf_dir, "--conf", conf, "app", "logs", app_id,
+                         NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  if (logs)
+    *logs = g_strdup (out);
+  /* The AM's container: container_<cluster>_<app>_01_000001. */
+  g_autofree char *cid = g_strdup_printf ("Container: container%s_01_000001 ",
+                                          app_id + strlen ("application"));
+  const char *at = strstr (out, cid);
+  g_assert_nonnull (at);
+  const char *len = strstr (at, "LogType:stdout\nLogLength:");
+  g_assert_nonnull (len);
+  len += strlen ("LogType:stdout\nLogLength:");
+  gsize n = (gsize) g_ascii_strtoull (len, NULL, 10);
+  const char *body = strstr (len, "LogContents:\n");
+  g_assert_nonnull (body);
+  body += strlen ("LogContents:\n");
+  return g_strndup (body, n);
+}
+
+/* Runs @argv through weft-submit --deploy-mode cluster; returns the driver's stdout. */
+static char *
+submit_cluster (Cluster *c, const char *const *argv, char **logs)
+{
+  g_autofree char *submit = builddir_path ("engine/submit/weft-submit");
+  g_autofree char *exec = builddir_path ("engine/executor/weft-executor");
+  g_autofree char *master = g_strdup_printf ("weft://127.0.0.1:%u", c->client_port);
+  g_autofree char *exec_conf = g_strdup_printf ("spark.weft.executor.path=%s", exec);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *fixed[] = { submit, "--master", master, "--deploy-mode", "cluster",
+                          "--num-executors", "2", "--executor-memory", "256m",
+                          "--conf", exec_conf, "--conf", "spark.ui.showConsoleProgress=false" };
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    g_ptr_array_add (args, (gpointer) fixed[i]);
+  for (guint i = 0; argv[i]; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+  g_auto (GStrv) env = g_get_environ ();
+  env = g_environ_setenv (env, "WEFT_CONF_DIR", c->conf_dir, TRUE);
+  env = g_environ_unsetenv (env, "WEFT_SUBMIT_PROPERTIES");
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  g_assert_true (g_spawn_sync (NULL, (char **) args->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, NULL));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("weft-submit %s failed: %s%s", argv[0], out, err);
+  const char *id = strstr (err, "Submitted application ");
+  g_assert_nonnull (id);
+  id += strlen ("Submitted application ");
+  g_autofree char *app = g_strndup (id, strcspn (id, " \n"));
+  g_assert_nonnull (strstr (err, "final status SUCCEEDED"));
+  return driver_stdout (c, app, logs);
+}
+
+/* How many containers' logs show a task of job @job (executors log "task N started: job J, "). */
+static guint
+containers_running_job (const char *logs, guint job)
+{
+  g_autofree char *needle = g_strdup_printf ("started: job %u, ", job);
+  g_auto (GStrv) blocks = g_strsplit (logs, "Container: ", -1);
+  guint n = 0;
+  for (guint i = 0; blocks[i]; i++)
+    n += strstr (blocks[i], needle) != NULL;
+  return n;
+}
+
+static void
+test_examples_cluster_mode (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  g_autofree char *people = builddir_path ("examples/people");
+  g_autofree char *marbles = builddir_path ("examples/marbles");
+  g_autofree char *employees = builddir_path ("examples/employees");
+  g_autofree char *write = builddir_path ("examples/write-csv");
+  const char *progs[] = { people, marbles };
+  for (guint i = 0; i < G_N_ELEMENTS (progs); i++)
+    {
+      const char *local_argv[] = { progs[i], "local[2]", NULL };
+      const char *cluster_argv[] = { progs[i], NULL };
+      g_autofree char *want = run_example (c, local_argv);
+      g_autofree char *got = submit_cluster (c, cluster_argv, NULL);
+      g_assert_cmpstr (got, ==, want);
+    }
+  const char *local_argv[] = { employees, employees_path, "local[2]", NULL };
+  const char *cluster_argv[] = { employees, employees_path, NULL };
+  g_autofree char *want = run_example (c, local_argv);
+  g_autofree char *got = submit_cluster (c, cluster_argv, NULL);
+  g_assert_cmpstr (got, ==, want);
+  g_autofree char *out = g_build_filename (c->dir, "out-cluster", NULL);
+  g_autofree char *single = g_build_filename (c->dir, "single-cluster", NULL);
+  const char *write_argv[] = { write, out, single, NULL };
+  g_autofree char *logs = NULL;
+  g_autofree char *printed = submit_cluster (c, write_argv, &logs);
+  g_assert_cmpuint (count_parts (out), ==, 2);
+  g_assert_cmpuint (count_parts (single), ==, 1);
+  /* The parallel write (job 0: two partitions) ran on both executors. */
+  g_assert_cmpuint (containers_running_job (logs, 0), ==, 2);
+}
+
 /* ---- kill -9 of an executor while a shuffle job runs ---- */
 
 typedef struct {
@@ -369,6 +480,7 @@ main (int argc, char **argv)
     g_assert_no_error (error);
   }
   g_test_add_func ("/engine/cluster/examples-match-local", test_examples);
+  g_test_add_func ("/engine/cluster/examples-cluster-mode", test_examples_cluster_mode);
   g_test_add_func ("/engine/cluster/kill-executor", test_kill_executor);
   g_test_add_func ("/engine/cluster/kill-nm", test_kill_nm);
   g_test_add_func ("/engine/cluster/memory-quota", test_memory_quota);
