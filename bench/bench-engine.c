@@ -4,9 +4,11 @@
  *   Q2  city, count(*) where age > 30 group by city                -> groups=G total=T
  *   Q3  department, sum(salary), avg(age) group by department      -> groups=G sum=S
  *   Q4  write rows with age > 30 as CSV (mode overwrite)           -> written=DIR
+ *   S1  every row through one hash shuffle, then written: repartition(2 x slots, id),
+ *       write_csv (bench/engine-cluster.sh: shuffle throughput)    -> written=DIR
  * Q4 writes to --out DIR (left for the caller to remove) or else to a temporary folder that is
  * removed before exit. The whole process is what the script times, start-up included.
- * Usage: bench-engine [--master local[N]] [--out DIR] Q1|Q2|Q3|Q4 PATH */
+ * Usage: bench-engine [--master MASTER] [--out DIR] Q1|Q2|Q3|Q4|S1 PATH */
 #include <stdio.h>
 #include <string.h>
 
@@ -128,7 +130,7 @@ main (int argc, char **argv)
       /* Columns: department, sum(salary), avg(age). */
       printf ("groups=%" G_GSIZE_FORMAT " sum=%" G_GINT64_FORMAT "\n", rows->n_rows, sum_int64 (rows, 1));
     }
-  else if (strcmp (query, "Q4") == 0)
+  else if (strcmp (query, "Q4") == 0 || strcmp (query, "S1") == 0)
     {
       g_autofree char *tmp = NULL;
       if (out == NULL)
@@ -138,9 +140,19 @@ main (int argc, char **argv)
             return fail (query, error);
           out = g_build_filename (tmp, "out", NULL);
         }
-      g_autoptr(WeftExpr) cond = weft_expr_binary (WEFT_EXPR_OP_GT, weft_expr_col ("age"),
-                                                   weft_expr_lit_int64 (30));
-      g_autoptr(WeftDataFrame) older = weft_df_filter (df, cond, &error);
+      g_autoptr(WeftDataFrame) older = NULL;
+      if (query[0] == 'Q')
+        {
+          g_autoptr(WeftExpr) cond = weft_expr_binary (WEFT_EXPR_OP_GT, weft_expr_col ("age"),
+                                                       weft_expr_lit_int64 (30));
+          older = weft_df_filter (df, cond, &error);
+        }
+      else
+        {
+          g_autoptr(WeftExpr) id = weft_expr_col ("id");
+          older = weft_df_repartition_by (df, 2 * weft_session_get_parallelism (spark), &id, 1,
+                                          &error);
+        }
       gboolean ok = older && weft_df_write_csv (older, out, "overwrite", NULL, &error);
       g_autofree char *success = g_build_filename (out, "_SUCCESS", NULL);
       gboolean committed = ok && g_file_test (success, G_FILE_TEST_IS_REGULAR);
@@ -157,7 +169,7 @@ main (int argc, char **argv)
     }
   else
     {
-      g_printerr ("bench-engine: unknown query '%s' (Q1, Q2, Q3 or Q4)\n", query);
+      g_printerr ("bench-engine: unknown query '%s' (Q1, Q2, Q3, Q4 or S1)\n", query);
       return 2;
     }
   return 0;

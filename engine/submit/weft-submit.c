@@ -28,6 +28,10 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 
 /* The report is read this often: a progress bar that moves smoothly costs the RM one small call
  * per 100 ms per waiting client. */
+/* The report is read every 10 ms for the first 2 s (a short job's end is seen at once), then
+ * every 100 ms. */
+#define POLL_FAST_US (10 * 1000)
+#define POLL_FAST_FOR_US (2 * G_USEC_PER_SEC)
 #define POLL_US (100 * 1000)
 /* Spark redraws an unchanged bar once a minute, so an idle ssh session is not dropped. */
 #define REDRAW_US (60 * G_USEC_PER_SEC)
@@ -265,6 +269,7 @@ monitor (SubmitClient *client, const char *app_id, const SubmitConf *c)
   g_autofree char *last_state = NULL;
   SubmitReport r = { 0 };
   int code = EXIT_FAILED;
+  gint64 polling_since = g_get_monotonic_time ();
   for (;;)
     {
       g_autoptr(GError) error = NULL;
@@ -303,7 +308,7 @@ monitor (SubmitClient *client, const char *app_id, const SubmitConf *c)
           break;
         }
       bar_update (&bar, r.progress_detail);
-      g_usleep (POLL_US);
+      g_usleep (g_get_monotonic_time () - polling_since < POLL_FAST_FOR_US ? POLL_FAST_US : POLL_US);
     }
   g_printerr ("Logs: weft app logs %s\n", app_id);
   submit_report_clear (&r);
