@@ -11,9 +11,11 @@
  *   typed       all columns typed (int64, string, int64, string, string, int64, date)
  *   projected2  only age and salary, typed
  *   filtered    age > 30 pushed into the scan, name and city returned (Q2's scan)
+ *   infer       schema inference of the file (header, inferSchema), the type-only scanner
+ *   infer-tok   the same through the tokenizer pass (the reference the scanner must match)
  * MB/s counts the file's bytes. Not a test: run by hand. */
 
-#include "weft-csv.h"
+#include "weft-csv-private.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -103,6 +105,25 @@ age_over_30 (const WeftBatch *batch, WeftSelection *selection, gpointer user_dat
     if (weft_column_is_valid (age, r) && age->values.i64[r] > 30)
       weft_selection_add (selection, (guint32) r);
   return TRUE;
+}
+
+/* One inference pass over the whole file as one split; returns seconds, or -1 on error. */
+static double
+run_infer (const char *path, gint64 size, WeftCsvInferPass pass, WeftDataType *types)
+{
+  g_autoptr (WeftCsvOptions) options = weft_csv_options_new ();
+  g_autoptr (WeftCsvSplit) split = weft_csv_split_new (path, 0, size);
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  options->header = TRUE;
+  options->infer_schema = TRUE;
+  if (!weft_csv_infer_split_with (split, options, 7, pass, types, &error))
+    {
+      g_printerr ("bench-csv: %s\n", error->message);
+      return -1;
+    }
+  return (double) (g_get_monotonic_time () - start) / 1e6;
 }
 
 /* One scan of the whole file; returns seconds, or -1 on error. */
@@ -252,6 +273,29 @@ main (int argc, char **argv)
         }
       g_print ("%-11s %8.1f MB/s %8.2f Mrows/s %7.3f s  %" G_GUINT64_FORMAT " rows out\n",
                cases[c].name, (double) size / 1e6 / best, (double) rows / 1e6 / best, best, got);
+    }
+  for (int pass = 0; pass < 2; pass++)
+    {
+      WeftDataType inferred[7] = { 0 };
+      GString *text = g_string_new (NULL);
+      double best = -1;
+
+      for (int r = 0; r < repeat; r++)
+        {
+          double secs = run_infer (file, size, pass == 0 ? WEFT_CSV_INFER_SCANNER
+                                                         : WEFT_CSV_INFER_TOKENIZER, inferred);
+
+          if (secs < 0)
+            return 1;
+          if (best < 0 || secs < best)
+            best = secs;
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (inferred); i++)
+        g_string_append_printf (text, "%s%s", i > 0 ? "," : "",
+                                inferred[i] != 0 ? weft_data_type_name (inferred[i]) : "-");
+      g_print ("%-11s %8.1f MB/s %8.2f Mrows/s %7.3f s  %s\n", pass == 0 ? "infer" : "infer-tok",
+               (double) size / 1e6 / best, (double) rows / 1e6 / best, best, text->str);
+      g_string_free (text, TRUE);
     }
   if (generated && !keep)
     g_unlink (file);

@@ -10,7 +10,7 @@ engine_libweft_engine_core_la_SOURCES = \
 	engine/weft-batch.c engine/weft-batch.h \
 	engine/weft-parse.c engine/weft-parse.h \
 	engine/weft-csv-options.c engine/weft-csv-options.h \
-	engine/weft-csv.c engine/weft-csv.h
+	engine/weft-csv.c engine/weft-csv.h engine/weft-csv-private.h
 engine_libweft_engine_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine \
 	-DG_LOG_DOMAIN=\"weft-engine\"
 engine_libweft_engine_core_la_LIBADD = $(CSV_LIBS) $(GLIB_LIBS) -lm

@@ -32,7 +32,9 @@
  * Parsing. Records without a quote character are split by a vectorised fast path straight into
  * per-column field positions; records with one go through libcsv (strict, strict at end, spaces
  * kept) after a pass that maps the escape rules above onto RFC 4180. The two give identical
- * results (tested). Nothing is copied for columns that are not converted. */
+ * results (tested). Nothing is copied for columns that are not converted. Schema inference types
+ * quote-free records with a type-only scanner that stores no field positions and skips columns
+ * already known to be strings; it gives the types the tokenizer would (tested). */
 
 #pragma once
 
@@ -114,11 +116,37 @@ WeftSchema *weft_csv_infer_schema (const char *const *files, guint n_files,
                                    const WeftCsvOptions *options, GError **error);
 
 /**
+ * weft_csv_infer_split:
+ * @split: one split of the scan (from weft_csv_plan_splits() with @options, e.g.
+ *   weft_csv_inference_get_split())
+ * @options: the read options (e.g. weft_csv_inference_get_options()); mode is not used: every
+ *   record is typed, malformed ones included, as PERMISSIVE reads them (a record whose quoting is
+ *   broken gives no values; extra fields are ignored and missing ones are null)
+ * @n_cols: the columns to type (weft_csv_inference_get_n_columns())
+ * @types: (out caller-allocates) (array length=n_cols): per column, the type all of the split's
+ *   non-null values fit (the rules of weft_csv_infer_schema()), or 0 when it has none
+ * @error: WEFT_ENGINE_ERROR_BAD_OPTION, _IO or _TOO_LARGE
+ *
+ * Types the records of one split, as one task of a WeftCsvInference does, without the
+ * WeftCsvInference: for executors that run inference tasks away from the driver. Records are
+ * found as a scan of the split finds them. A split at offset 0 starts its file, so with header
+ * set its first record is the file's header and is not typed (every file's header is skipped
+ * this way, since each file's first split starts at 0). Reads only the split's file; any thread.
+ *
+ * Returns: TRUE with @types filled in; FALSE with @error set (@types untouched).
+ */
+gboolean weft_csv_infer_split (const WeftCsvSplit *split, const WeftCsvOptions *options,
+                               guint n_cols, WeftDataType *types, GError **error);
+
+/**
  * WeftCsvInference:
  * weft_csv_infer_schema() cut into tasks that may run in parallel, one per split (the read
  * options' split_bytes): _new reads the first record and plans the splits, each
  * _run_task(i) types split i (tasks touch only their own results, so run them from any
- * threads), and _finish merges them into the schema weft_csv_infer_schema() gives.
+ * threads), and _finish merges them into the schema weft_csv_infer_schema() gives. A task may
+ * also run elsewhere: weft_csv_infer_split() on _get_split(i), _get_options() and
+ * _get_n_columns() gives the types that _set_task_types(i) records, exactly what _run_task(i)
+ * would have computed (it calls the same function).
  */
 typedef struct _WeftCsvInference WeftCsvInference;
 WeftCsvInference *weft_csv_inference_new (const char *const *files, guint n_files,
@@ -126,8 +154,26 @@ WeftCsvInference *weft_csv_inference_new (const char *const *files, guint n_file
 void weft_csv_inference_free (WeftCsvInference *inference);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftCsvInference, weft_csv_inference_free)
 guint weft_csv_inference_get_n_tasks (const WeftCsvInference *inference);
+/** weft_csv_inference_get_n_columns: Returns: how many columns the first record gave (the
+ * schema's width; 0 when no file has a record, and then there are no tasks). */
+guint weft_csv_inference_get_n_columns (const WeftCsvInference *inference);
+/** weft_csv_inference_get_options: Returns: (transfer none): the options tasks read with (the
+ * read options, mode PERMISSIVE); valid while @inference lives. */
+const WeftCsvOptions *weft_csv_inference_get_options (const WeftCsvInference *inference);
+/** weft_csv_inference_get_split: Returns: (transfer none): the split task @task types. */
+const WeftCsvSplit *weft_csv_inference_get_split (const WeftCsvInference *inference, guint task);
 gboolean weft_csv_inference_run_task (WeftCsvInference *inference, guint task, GError **error);
-/** weft_csv_inference_finish: Returns: (transfer full) the schema, once every task ran. */
+/**
+ * weft_csv_inference_set_task_types:
+ * @types: (array length=n_columns): what weft_csv_infer_split() gave for task @task's split
+ *
+ * Records task @task's result in place of running it. Touches only that task's result, like
+ * _run_task(), so any thread may call it.
+ */
+void weft_csv_inference_set_task_types (WeftCsvInference *inference, guint task,
+                                        const WeftDataType *types);
+/** weft_csv_inference_finish: Returns: (transfer full) the schema, once every task ran or had
+ * its types set. */
 WeftSchema *weft_csv_inference_finish (WeftCsvInference *inference);
 
 /**

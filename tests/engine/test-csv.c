@@ -2,10 +2,11 @@
  * multiLine, blank lines, CRLF, headers, modes with malformed rows, typed conversion, inference,
  * projection and pushed predicates, splits, and corrupt input. Property tests check that any split
  * size, read size and batch size give the rows of one whole-file read, that the fast path and
- * libcsv agree on random CSV, and that quote-free CSV reads as an independent line/field split
- * says it should. */
+ * libcsv agree on random CSV, that quote-free CSV reads as an independent line/field split
+ * says it should, and that inference's type-only scanner gives the types of the tokenizer pass
+ * on random typed CSV with random options and splits. */
 
-#include "weft-csv.h"
+#include "weft-csv-private.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -885,6 +886,530 @@ test_reference_split (Fixture *fx, gconstpointer data)
     }
 }
 
+/* ---- Inference: the scanner against the tokenizer ------------------------------------------ */
+
+/* Options for a random typed CSV: what random_typed_csv() writes with. */
+typedef struct
+{
+  char sep, quote, escape, comment;
+  const char *null_value;
+  gboolean multi_line;
+  gboolean dmy; /* dateFormat dd/MM/yyyy */
+} TypedCsv;
+
+/* A value most of whose kind is @kind (0 int, 1 double, 2 bool, 3 date, 4 string), with the
+ * cases at each type's edges: 16 to 20 digits (int64 overflow), signs, spaces Java trims,
+ * Inf/NaN spellings, dates that do not exist or are not in the pattern, and bytes <= ' '. */
+static void
+random_value (GRand *rand, int kind, gboolean edgy, const TypedCsv *t, GString *out)
+{
+  static const char *const doubles[] = { "1.5", "-2e3", "NaN", "Inf", "-Inf", "+Infinity",
+                                         ".5", "5.", " 2.5", "7 ", "1e", "1.2.3", "-", "+",
+                                         "0.0", "1E-400", "12\r3", "1d" };
+  static const char *const bools[] = { "true", "FALSE", "True", "tRuE", "yes", "0", "truex" };
+  static const char *const strings[] = { "x", "abc", "A B", "-", "2024", "--", "1-2", "\\",
+                                         "e", "12:30", "+5-", "0x1F" };
+  /* Without @edgy only values of the kind (or what widens it only to double). */
+  int pick = edgy ? g_rand_int_range (rand, 0, 100) : g_rand_int_range (rand, 0, 50);
+
+  switch (kind)
+    {
+    case 0:
+      {
+        /* Mostly short, sometimes 15 to 20 digits. */
+        int digits = pick < 80 ? g_rand_int_range (rand, 1, 8) : g_rand_int_range (rand, 15, 21);
+
+        if (g_rand_int_range (rand, 0, 6) == 0)
+          g_string_append_c (out, g_rand_boolean (rand) ? '-' : '+');
+        for (int i = 0; i < digits; i++)
+          g_string_append_c (out, (char) ('0' + g_rand_int_range (rand, 0, 10)));
+        if (digits == 19 && g_rand_boolean (rand))
+          {
+            g_string_truncate (out, out->len - 19);
+            g_string_append (out, g_rand_boolean (rand) ? "9223372036854775807"
+                                                        : "9223372036854775808");
+          }
+      }
+      break;
+    case 1:
+      if (pick < 40)
+        g_string_append_printf (out, "%d.%d", g_rand_int_range (rand, -999, 1000),
+                                g_rand_int_range (rand, 0, 100));
+      else
+        g_string_append (out,
+                         doubles[g_rand_int_range (rand, 0, edgy ? G_N_ELEMENTS (doubles) : 7)]);
+      break;
+    case 2:
+      g_string_append (out, bools[pick < 80 ? pick % 4 : g_rand_int_range (rand, 0, 7)]);
+      break;
+    case 3:
+      {
+        /* Mostly real dates; some with month 0/13, day 0/30/31/32, year 0000, Feb 29ths. */
+        int y = edgy && pick < 2 ? 0 : g_rand_int_range (rand, 1, 10000);
+        int m = pick < 85 ? g_rand_int_range (rand, 1, 13) : g_rand_int_range (rand, 0, 14);
+        int d = pick < 70 ? g_rand_int_range (rand, 1, 29) : g_rand_int_range (rand, 0, 33);
+
+        if (pick >= 95)
+          y = 1900 + 4 * g_rand_int_range (rand, 0, 60), m = 2, d = 29;
+        if (t->dmy && (!edgy || pick % 3 != 0))
+          g_string_append_printf (out, "%02d/%02d/%04d", d, m, y);
+        else if (edgy && pick % 17 == 0)
+          g_string_append_printf (out, "%d-%d-%d", y, m, d); /* not yyyy-MM-dd */
+        else
+          g_string_append_printf (out, "%04d-%02d-%02d", y, m, d);
+      }
+      break;
+    default:
+      if (pick < 20)
+        for (int i = g_rand_int_range (rand, 20, 150); i > 0; i--) /* across 64-byte blocks */
+          g_string_append_c (out, (char) ('a' + g_rand_int_range (rand, 0, 26)));
+      else
+        g_string_append (out, strings[g_rand_int_range (rand, 0, G_N_ELEMENTS (strings))]);
+      break;
+    }
+}
+
+/* Appends @value quoted with @t's quote, escaping quotes with the escape or by doubling. */
+static void
+append_quoted (GRand *rand, const TypedCsv *t, const char *value, GString *out)
+{
+  g_string_append_c (out, t->quote);
+  for (const char *c = value; *c != '\0'; c++)
+    {
+      if (*c == t->quote)
+        g_string_append_c (out, g_rand_boolean (rand) && t->escape != '\0' ? t->escape : t->quote);
+      g_string_append_c (out, *c);
+    }
+  g_string_append_c (out, t->quote);
+}
+
+/* Random CSV whose columns mostly hold one type each, so columns widen (or do not) at random
+ * rows; with quoted values (escaped quotes, separators and, with multiLine, newlines inside),
+ * broken quoting, nullValue, blank, whitespace and comment lines, CRLF and lone CRs, leading
+ * spaces, short and long rows, long values, a BOM, and no final newline at times. How much of
+ * what turns values into strings (stray quotes and CRs, separators inside quotes, text after a
+ * quote, values of other kinds) is random per file, so some files keep narrow types. */
+static char *
+random_typed_csv (GRand *rand, const TypedCsv *t, guint n_rows, guint n_cols)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree int *kinds = g_new (int, n_cols);
+  g_autofree int *other = g_new (int, n_cols);
+  g_autofree gboolean *edgy = g_new (gboolean, n_cols);
+  int noise = g_rand_int_range (rand, 0, 3) * g_rand_int_range (rand, 0, 4); /* per mille */
+
+  for (guint c = 0; c < n_cols; c++)
+    {
+      kinds[c] = g_rand_int_range (rand, 0, 5);
+      /* The per-mille chance of a value of another kind: often none, so types stay narrow. */
+      other[c] = g_rand_int_range (rand, 0, 2) == 0 ? 0 : g_rand_int_range (rand, 1, 12);
+      edgy[c] = g_rand_boolean (rand);
+    }
+  if (g_rand_int_range (rand, 0, 8) == 0)
+    g_string_append (out, "\xEF\xBB\xBF");
+  for (guint r = 0; r < n_rows; r++)
+    {
+      guint cols = n_cols;
+      int junk = g_rand_int_range (rand, 0, 100);
+
+      if (junk < 3)
+        g_string_append (out, junk == 0 ? "\n" : junk == 1 ? "  \t\n" : "\r\n");
+      else if (junk < 5 && t->comment != '\0')
+        g_string_append_printf (out, "%c1,\"x\n", t->comment);
+      else if (junk < 8)
+        cols = (guint) g_rand_int_range (rand, 1, (gint32) n_cols + 3);
+      if (g_rand_int_range (rand, 0, 1000) < noise)
+        g_string_append_c (out, ' ');
+      for (guint c = 0; c < cols; c++)
+        {
+          g_autoptr (GString) value = g_string_new (NULL);
+          int pick = g_rand_int_range (rand, 0, 1000);
+          int how = g_rand_int_range (rand, 0, 1000);
+
+          if (c > 0)
+            g_string_append_c (out, t->sep);
+          if (pick < 40)
+            continue; /* empty: null */
+          if (pick < 60 && t->null_value[0] != '\0')
+            g_string_append (value, t->null_value);
+          else
+            random_value (rand,
+                          c < n_cols && pick >= 60 + other[c] ? kinds[c]
+                                                              : g_rand_int_range (rand, 0, 5),
+                          c >= n_cols || edgy[c], t, value);
+          if (how < noise && t->quote != '\0')
+            g_string_append_c (value, t->quote); /* a stray quote: data, or broken quoting */
+          else if (how < 2 * noise)
+            g_string_insert_c (value, (gssize) g_rand_int_range (rand, 0, (gint32) value->len + 1),
+                               how % 2 == 0 ? '\r' : t->sep == ',' ? ';' : ',');
+          if (how >= 900 && t->quote != '\0')
+            {
+              /* Quoted: the value stays the same, unless it gets a separator, a newline or
+               * text after the quote. */
+              if (how >= 1000 - 3 * noise)
+                g_string_append_c (value, how % 2 == 0 && t->multi_line ? '\n' : t->sep);
+              append_quoted (rand, t, value->str, out);
+              if (how >= 1000 - noise && how % 3 == 0)
+                g_string_append_c (out, 'x'); /* text after the closing quote */
+            }
+          else
+            g_string_append (out, value->str);
+        }
+      if (g_rand_int_range (rand, 0, 10) == 0)
+        g_string_append_c (out, '\r');
+      if (r + 1 < n_rows || g_rand_boolean (rand))
+        g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+types_text (const WeftDataType *types, guint n)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint c = 0; c < n; c++)
+    g_string_append_printf (out, "%s%s", c > 0 ? "," : "",
+                            types[c] == 0 ? "-" : weft_data_type_name (types[c]));
+  return g_string_free (out, FALSE);
+}
+
+/* Types @split with the tokenizer pass and with the scanner (both builds of it) and fails
+ * when they differ (in types or in error). Returns TRUE when the passes succeeded. */
+static gboolean
+check_split_passes (const WeftCsvSplit *split, const WeftCsvOptions *o, guint n_cols,
+                    const char *text)
+{
+  g_autofree WeftDataType *want = g_new0 (WeftDataType, n_cols + 1);
+  g_autoptr (GError) want_error = NULL;
+  gboolean want_ok = weft_csv_infer_split_with (split, o, n_cols, WEFT_CSV_INFER_TOKENIZER, want,
+                                                &want_error);
+  g_autofree char *want_text = types_text (want, n_cols);
+  const WeftCsvInferPass passes[] = { WEFT_CSV_INFER_SCANNER, WEFT_CSV_INFER_SCANNER_BASELINE };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (passes); i++)
+    {
+      g_autofree WeftDataType *got = g_new0 (WeftDataType, n_cols + 1);
+      g_autoptr (GError) error = NULL;
+      gboolean ok = weft_csv_infer_split_with (split, o, n_cols, passes[i], got, &error);
+      g_autofree char *got_text = types_text (got, n_cols);
+
+      if (ok != want_ok || g_strcmp0 (got_text, want_text) != 0
+          || (error != NULL && strcmp (error->message, want_error->message) != 0))
+        g_error ("inference passes differ on split %" G_GINT64_FORMAT "+%" G_GINT64_FORMAT
+                 " (sep '%c' quote '%c' escape '%c' comment '%c' nullValue \"%s\" multiLine %d "
+                 "header %d read %" G_GSIZE_FORMAT ", %u columns):\n%s\n--- scanner %d: %s "
+                 "%s\n--- tokenizer: %s %s",
+                 split->start, split->length, o->sep, o->quote ? o->quote : '0',
+                 o->escape ? o->escape : '0', o->comment ? o->comment : '0', o->null_value,
+                 o->multi_line, o->header, o->read_bytes, n_cols, text, passes[i], got_text,
+                 error ? error->message : "", want_text, want_error ? want_error->message : "");
+    }
+  return want_ok;
+}
+
+/* Property: on random typed CSV with random options, the scanner and the tokenizer pass give
+ * the same types for every split of the plan, for arbitrary byte ranges, and for column counts
+ * other than the file's; and the schema is the one every record parsed by libcsv gives. */
+static void
+test_infer_scanner_property (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20240611);
+  static const char seps[] = { ',', ',', ';', '\t', '|', ' ' };
+  static const char *const null_values[] = { "", "", "NA", "null" };
+  guint64 typed = 0, widened = 0;
+
+  for (int iter = 0; iter < 400; iter++)
+    {
+      TypedCsv t = { 0 };
+      g_autoptr (WeftCsvOptions) o = weft_csv_options_new ();
+      g_autoptr (WeftCsvOptions) libcsv = NULL;
+      g_autoptr (WeftSchema) want = NULL;
+      g_autoptr (WeftSchema) got = NULL;
+      g_autoptr (GPtrArray) splits = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *want_text = NULL;
+      g_autofree char *got_text = NULL;
+      const char *files[1];
+      guint n_cols = (guint) g_rand_int_range (rand, 1, 9);
+      int q = g_rand_int_range (rand, 0, 10);
+
+      t.sep = seps[g_rand_int_range (rand, 0, G_N_ELEMENTS (seps))];
+      t.quote = q < 7 ? '"' : q < 9 ? '\'' : '\0';
+      t.escape = t.quote == '\0' ? '\\' : g_rand_boolean (rand) ? '\\' : t.quote;
+      t.comment = g_rand_boolean (rand) ? '#' : '\0';
+      t.null_value = null_values[g_rand_int_range (rand, 0, G_N_ELEMENTS (null_values))];
+      t.multi_line = t.quote != '\0' && g_rand_int_range (rand, 0, 4) == 0;
+      t.dmy = g_rand_int_range (rand, 0, 5) == 0;
+      if (iter % 10 != 9)
+        text = random_typed_csv (rand, &t, (guint) g_rand_int_range (rand, 0, 400), n_cols);
+      else
+        {
+          /* Bytes from the structural and digit alphabets, control and high bytes, CRs. */
+          static const char bytes[] = "0123456789-+.e,;|\t \"'#\\\r\n\n\nabT:\x01\xff";
+          gsize len = (gsize) g_rand_int_range (rand, 0, 3000);
+
+          text = g_malloc (len + 1);
+          for (gsize i = 0; i < len; i++)
+            text[i] = bytes[g_rand_int_range (rand, 0, sizeof bytes - 1)];
+          text[len] = '\0';
+        }
+      path = write_file (fx, text, -1);
+      files[0] = path;
+
+      o->sep = t.sep;
+      o->quote = t.quote;
+      o->escape = t.escape;
+      o->comment = t.comment;
+      g_free (o->null_value);
+      o->null_value = g_strdup (t.null_value);
+      o->multi_line = t.multi_line;
+      o->header = g_rand_boolean (rand);
+      o->infer_schema = TRUE;
+      if (t.dmy)
+        g_assert_true (weft_csv_options_set (o, "dateFormat", "dd/MM/yyyy", NULL));
+      o->read_bytes = g_rand_boolean (rand) ? (gsize) g_rand_int_range (rand, 1, 300) : 1 << 16;
+      o->batch_rows = (gsize) g_rand_int_range (rand, 1, 100);
+      o->split_bytes = g_rand_int_range (rand, 1, (gint32) strlen (text) + 2);
+      g_assert_true (weft_csv_options_validate (o, NULL));
+
+      /* Every split of the plan, with the file's width and with others. */
+      splits = weft_csv_plan_splits (files, 1, o, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < splits->len; i++)
+        {
+          check_split_passes (splits->pdata[i], o, n_cols, text);
+          if (i % 3 == 0)
+            check_split_passes (splits->pdata[i], o, (guint) g_rand_int_range (rand, 0, 12),
+                                text);
+        }
+      /* Arbitrary byte ranges (one split per file with multiLine: ranges there start at 0). */
+      for (int k = 0; k < 4; k++)
+        {
+          gint64 size = (gint64) strlen (text);
+          gint64 start = t.multi_line || size == 0 ? 0 : g_rand_int_range (rand, 0, (gint32) size);
+          gint64 length = g_rand_int_range (rand, 0, (gint32) (size - start) + 2);
+          g_autoptr (WeftCsvSplit) split = weft_csv_split_new (path, start, length);
+
+          check_split_passes (split, o, n_cols, text);
+        }
+
+      /* The whole schema, against every record read by libcsv. */
+      want = weft_csv_infer_schema (files, 1, o, &error);
+      g_assert_no_error (error);
+      libcsv = weft_csv_options_copy (o);
+      libcsv->parser = WEFT_CSV_PARSER_LIBCSV;
+      got = weft_csv_infer_schema (files, 1, libcsv, &error);
+      g_assert_no_error (error);
+      want_text = weft_schema_to_string (want);
+      got_text = weft_schema_to_string (got);
+      if (strcmp (want_text, got_text) != 0)
+        g_error ("schemas differ on:\n%s\n--- scanner: %s\n--- libcsv: %s", text, want_text,
+                 got_text);
+      for (guint c = 0; c < weft_schema_get_n_fields (want); c++)
+        {
+          WeftDataType type = weft_schema_get_field (want, c)->type;
+
+          typed += type != WEFT_DATA_TYPE_STRING;
+          widened += type == WEFT_DATA_TYPE_DOUBLE;
+        }
+    }
+  /* The generator must give typed columns (not only strings) for the property to mean much. */
+  g_assert_cmpuint (typed, >, 200);
+  g_assert_cmpuint (widened, >, 20);
+}
+
+/* The shapes the scanner decides itself, one value per file, against the tokenizer pass. */
+static void
+test_infer_scanner_values (Fixture *fx, gconstpointer data)
+{
+  static const char *const values[] = {
+    "0", "7", "-7", "+7", "-", "+", "--1", "+-1", "1-", "0123", "1234567890123456",
+    "12345678901234567", "123456789012345678", "-123456789012345678", "9223372036854775807",
+    "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+    "12345678901234567890", " 1", "1 ", "1\t", "\x01" "1", "1.0", "1e5", "NaN", "-Inf",
+    "Infinity", "true", "False", "2024-01-31", "2024-02-29", "2023-02-29", "1900-02-29",
+    "2000-02-29", "0000-01-01", "0001-01-01", "9999-12-31", "2024-00-10", "2024-13-01",
+    "2024-01-00", "2024-01-32", "2024-04-31", "2024-1-05", "2024-01-5", "2024/01/05",
+    "2024-01-05T10:00", "2024-01-05 ", "20240105", "2a24-01-05", "2024-0a-05", "2024-01-0a",
+    "abc", "1,5", "1\r", "\r1",
+  };
+  static const char *const formats[] = { "yyyy-MM-dd", "dd/MM/yyyy", "yyyy-M-d" };
+
+  for (gsize f = 0; f < G_N_ELEMENTS (formats); f++)
+    for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+      {
+        g_autofree char *text = g_strdup_printf ("%s;x\n", values[i]);
+        g_autofree char *path = write_file (fx, text, -1);
+        g_autoptr (WeftCsvOptions) o =
+          options_with ("sep", ";", "dateFormat", formats[f], "inferSchema", "true", NULL);
+        g_autoptr (WeftCsvSplit) split = weft_csv_split_new (path, 0, (gint64) strlen (text));
+
+        check_split_passes (split, o, 2, text);
+      }
+}
+
+/* A task run elsewhere: weft_csv_infer_split() on what the inference exposes, recorded with
+ * set_task_types(), gives the schema run_task() does, headers of every file skipped. */
+static void
+test_infer_split_api (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (77);
+
+  for (int iter = 0; iter < 40; iter++)
+    {
+      TypedCsv t = { ',', '"', '\\', '\0', "", FALSE, FALSE };
+      g_autoptr (WeftCsvOptions) o = options_with ("header", "true", "inferSchema", "true", NULL);
+      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (WeftCsvInference) local = NULL;
+      g_autoptr (WeftCsvInference) remote = NULL;
+      g_autoptr (WeftSchema) want = NULL;
+      g_autoptr (WeftSchema) got = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *want_text = NULL;
+      g_autofree char *got_text = NULL;
+      guint n_files = (guint) g_rand_int_range (rand, 1, 4);
+      guint n_cols = (guint) g_rand_int_range (rand, 1, 6);
+
+      for (guint f = 0; f < n_files; f++)
+        {
+          guint n_rows = (guint) g_rand_int_range (rand, 0, 60);
+          g_autofree char *body = random_typed_csv (rand, &t, n_rows, n_cols);
+          GString *text = g_string_new (NULL);
+
+          /* A header whose names would widen every column if it were typed as data. */
+          for (guint c = 0; c < n_cols; c++)
+            g_string_append_printf (text, "%scol%u", c > 0 ? "," : "", c);
+          g_string_append_printf (text, "\n%s", body);
+          g_ptr_array_add (paths, write_file (fx, text->str, (gssize) text->len));
+          g_string_free (text, TRUE);
+        }
+      o->split_bytes = g_rand_int_range (rand, 1, 400);
+      local = weft_csv_inference_new ((const char *const *) paths->pdata, n_files, o, &error);
+      g_assert_no_error (error);
+      remote = weft_csv_inference_new ((const char *const *) paths->pdata, n_files, o, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (weft_csv_inference_get_n_tasks (remote), ==,
+                        weft_csv_inference_get_n_tasks (local));
+      g_assert_cmpuint (weft_csv_inference_get_n_columns (remote), ==, n_cols);
+      g_assert_cmpint (weft_csv_inference_get_options (remote)->mode, ==,
+                       WEFT_CSV_MODE_PERMISSIVE);
+      for (guint task = 0; task < weft_csv_inference_get_n_tasks (local); task++)
+        {
+          g_assert_true (weft_csv_inference_run_task (local, task, &error));
+          g_assert_no_error (error);
+        }
+      /* Last task first: the order tasks report in does not matter. */
+      for (guint k = weft_csv_inference_get_n_tasks (remote); k > 0; k--)
+        {
+          /* What an executor gets: a copy of the split and of the options. */
+          const WeftCsvSplit *split = weft_csv_inference_get_split (remote, k - 1);
+          g_autoptr (WeftCsvSplit) copy = weft_csv_split_new (split->path, split->start,
+                                                              split->length);
+          g_autoptr (WeftCsvOptions) opts =
+            weft_csv_options_copy (weft_csv_inference_get_options (remote));
+          g_autofree WeftDataType *types = g_new0 (WeftDataType, n_cols);
+
+          g_assert_true (weft_csv_infer_split (copy, opts, n_cols, types, &error));
+          g_assert_no_error (error);
+          weft_csv_inference_set_task_types (remote, k - 1, types);
+        }
+      want = weft_csv_inference_finish (local);
+      got = weft_csv_inference_finish (remote);
+      want_text = weft_schema_to_string (want);
+      got_text = weft_schema_to_string (got);
+      g_assert_cmpstr (got_text, ==, want_text);
+      for (guint c = 0; c < n_cols; c++)
+        {
+          g_autofree char *name = g_strdup_printf ("col%u", c);
+
+          g_assert_cmpstr (weft_schema_get_field (got, c)->name, ==, name);
+        }
+    }
+}
+
+/* weft_csv_infer_split() by hand: the header is the first record of a split at offset 0 only;
+ * a later split starts after the line it starts in; fields past n_cols are not typed. */
+static void
+test_infer_split_header (Fixture *fx, gconstpointer data)
+{
+  /* Offsets: "a,b\n" 0-3, "1,x\n" 4-7, "2,3\n" 8-11, "4,5,z\n" 12-17. */
+  const char *text = "a,b\n1,x\n2,3\n4,5,z\n";
+  g_autofree char *path = write_file (fx, text, -1);
+  g_autoptr (WeftCsvOptions) h = options_with ("header", "true", NULL);
+  g_autoptr (WeftCsvOptions) n = weft_csv_options_new ();
+  const struct
+  {
+    const WeftCsvOptions *options;
+    gint64 start, length;
+    guint n_cols;
+    const char *types;
+  } cases[] = {
+    { h, 0, 18, 2, "bigint,string" },
+    { n, 0, 18, 2, "string,string" },         /* no header: "a,b" is data */
+    { h, 0, 4, 2, "bigint,string" },          /* the header, then "1,x" (it starts at the end) */
+    { h, 0, 3, 2, "-,-" },                    /* only the header */
+    { h, 5, 13, 2, "bigint,bigint" },         /* starts inside "1,x": from "2,3" on */
+    { h, 4, 4, 2, "bigint,bigint" },          /* starts at "1,x", so the previous split has it */
+    { n, 8, 10, 3, "bigint,bigint,string" },  /* starts at "2,3": from "4,5,z" on */
+    { n, 7, 4, 3, "bigint,bigint,-" },        /* ends at 11: "4,5,z" (at 12) is the next's */
+    { n, 7, 5, 3, "bigint,bigint,string" },   /* ends at 12: "4,5,z" is ours */
+    { n, 7, 10, 1, "bigint" },                /* fields past the last column are ignored */
+    { n, 7, 10, 0, "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (WeftCsvSplit) split = weft_csv_split_new (path, cases[i].start, cases[i].length);
+      WeftDataType types[4] = { 0 };
+      g_autoptr (GError) error = NULL;
+      g_autofree char *got = NULL;
+
+      g_assert_true (
+        weft_csv_infer_split (split, cases[i].options, cases[i].n_cols, types, &error));
+      g_assert_no_error (error);
+      got = types_text (types, cases[i].n_cols);
+      if (strcmp (got, cases[i].types) != 0)
+        g_error ("case %" G_GSIZE_FORMAT ": got %s, want %s", i, got, cases[i].types);
+      check_split_passes (split, cases[i].options, cases[i].n_cols, text);
+    }
+  /* A file that cannot be read is an error, not a crash. */
+  {
+    g_autoptr (WeftCsvSplit) split = weft_csv_split_new ("/nonexistent/x.csv", 0, 10);
+    WeftDataType types[2] = { 0 };
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (weft_csv_infer_split (split, n, 2, types, &error));
+    g_assert_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_IO);
+    g_assert_cmpint (types[0], ==, 0);
+  }
+}
+
+/* Regression: columnNameOfCorruptRecord naming one of the _c<i> columns inference reads with
+ * made the last column go unread (and inferred as a string). */
+static void
+test_infer_corrupt_column_name (Fixture *fx, gconstpointer data)
+{
+  static const char *const names[] = { "_corrupt_record", "_c0", "_C1", "_c2" };
+  g_autofree char *path = write_file (fx, "1,x,2.5\n2,y,3\n", -1);
+  const char *files[] = { path };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (WeftCsvOptions) o =
+        options_with ("inferSchema", "true", "columnNameOfCorruptRecord", names[i], NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (WeftSchema) schema = weft_csv_infer_schema (files, 1, o, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = weft_schema_to_string (schema);
+      g_assert_cmpstr (text, ==, "_c0:bigint?, _c1:string?, _c2:double?");
+    }
+}
+
 /* ---- Corrupt input and files ----------------------------------------------------------------- */
 
 static void
@@ -1099,6 +1624,11 @@ main (int argc, char **argv)
   ADD ("/engine/csv/split/property-header", test_split_property, GINT_TO_POINTER (TRUE));
   ADD ("/engine/csv/parse/fast-vs-libcsv", test_fast_vs_libcsv, NULL);
   ADD ("/engine/csv/parse/reference-split", test_reference_split, NULL);
+  ADD ("/engine/csv/infer/scanner-property", test_infer_scanner_property, NULL);
+  ADD ("/engine/csv/infer/scanner-values", test_infer_scanner_values, NULL);
+  ADD ("/engine/csv/infer/split-api", test_infer_split_api, NULL);
+  ADD ("/engine/csv/infer/split-header", test_infer_split_header, NULL);
+  ADD ("/engine/csv/infer/corrupt-column-name", test_infer_corrupt_column_name, NULL);
   ADD ("/engine/csv/error/corrupt-input", test_corrupt_input, NULL);
   ADD ("/engine/csv/error/record-too-large", test_record_too_large, NULL);
   ADD ("/engine/csv/files/list-and-plan", test_list_files, NULL);
