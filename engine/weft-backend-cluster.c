@@ -67,6 +67,9 @@ typedef struct {
   gint64 executor_memory;
   gint64 container_mb;
   char *executor_path;
+  GArray *files;                /* WeftYarnResource: weft-submit's --files, for every executor */
+  GStrv file_fields;            /* (owns the names and digests of files) */
+  GPtrArray *sources;           /* (owns the sources of files) */
   gint64 heartbeat_ms;
   gint64 executor_timeout_us;
   gint64 locality_wait_us;
@@ -93,6 +96,9 @@ typedef struct {
   GQueue pending;               /* Pending* */
   GPtrArray *to_release;        /* container ids */
   guint asked;                  /* containers asked for, not granted yet */
+  guint failures;               /* executors lost (not released by us) */
+  guint max_failures;           /* spark.executor.maxNumFailures: past it the application fails */
+  char *failed;                 /* (nullable) why the application gave up on executors */
   guint next_executor;
   char *status;
   gboolean status_sent;         /* the RM has the last status */
@@ -138,11 +144,51 @@ push_lost (Cluster *c, guint64 task_id, const char *executor_id, const char *why
 
 /* Reports @e's running tasks lost with @why, then the executor itself (so the DAG scheduler
  * forgets the map outputs it served), and forgets it. Its container is released. */
+/* Fails every waiting task with @why (lock held): the application has no executors to run them. */
+static void
+fail_pending (Cluster *c)
+{
+  Pending *p;
+  while ((p = g_queue_pop_head (&c->pending)) != NULL)
+    {
+      WeftTaskOutcome *o = weft_task_outcome_new (p->task->task_id, WEFT_TASK_FAILED);
+      o->message = g_strdup (c->failed);
+      g_async_queue_push (c->outcomes, o);
+      weft_task_unref (p->task);
+      g_free (p);
+    }
+}
+
+static void
+lose_executor_counted (Cluster *c, Executor *e, const char *why, gboolean count);
+
 static void
 lose_executor (Cluster *c, Executor *e, const char *why)
 {
+  lose_executor_counted (c, e, why, TRUE);
+}
+
+/* As lose_executor, for an executor we let go ourselves (idle): not a failure. */
+static void
+release_executor (Cluster *c, Executor *e, const char *why)
+{
+  lose_executor_counted (c, e, why, FALSE);
+}
+
+static void
+lose_executor_counted (Cluster *c, Executor *e, const char *why, gboolean count)
+{
   g_autofree char *msg = g_strdup_printf ("executor %s (container %s on %s) lost: %s", e->id,
                                           e->container_id, e->node_id, why);
+  /* Spark's spark.executor.maxNumFailures: executors that keep dying (a container that cannot
+   * start, a quota every task exceeds) end the application rather than loop for ever. */
+  if (count && ++c->failures > c->max_failures && c->failed == NULL)
+    {
+      c->failed = g_strdup_printf ("the application lost %u executors (more than "
+                                   "spark.executor.maxNumFailures = %u); the last: %s",
+                                   c->failures, c->max_failures, msg);
+      g_message ("%s", c->failed);
+    }
   g_message ("%s", msg);
   GHashTableIter it;
   gpointer k;
@@ -152,6 +198,8 @@ lose_executor (Cluster *c, Executor *e, const char *why)
   push_lost (c, 0, e->id, msg);
   g_ptr_array_add (c->to_release, g_strdup (e->container_id));
   g_hash_table_remove (c->executors, e->id);
+  if (c->failed)
+    fail_pending (c);
 }
 
 static Executor *
@@ -200,7 +248,12 @@ on_registered (gpointer data, const WeftClusterHello *h, gint64 *heartbeat_ms, G
   e->last_seen_us = g_get_monotonic_time ();
   e->idle_since_us = e->last_seen_us;
   g_clear_pointer (&e->client, weft_cluster_executor_free);
-  e->client = weft_cluster_executor_new (e->host, (guint16) e->port, c->token, &c->opts);
+  /* A launch to an executor that hangs must not hold the AM loop longer than the executor may
+   * be silent before it is lost anyway. */
+  WeftRpcOptions eo = c->opts;
+  eo.call_timeout_us = MIN (eo.call_timeout_us, c->executor_timeout_us);
+  eo.connect_timeout_us = MIN (eo.connect_timeout_us, c->executor_timeout_us);
+  e->client = weft_cluster_executor_new (e->host, (guint16) e->port, c->token, &eo);
   g_info ("executor %s registered from %s:%u with %u cores", e->id, e->host, e->port, e->cores);
   g_cond_signal (&c->wake);
   g_mutex_unlock (&c->lock);
@@ -435,7 +488,8 @@ start_executor (Cluster *c, const WeftYarnContainer *ct)
   g_autoptr(GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
   g_hash_table_insert (env, "WEFT_APP_SECRET", c->secret_text);
   g_autoptr(GError) error = NULL;
-  if (!weft_yarn_am_start_container (c->am, ct, argv, env, &error))
+  if (!weft_yarn_am_start_container (c->am, ct, argv, env, (const WeftYarnResource *) c->files->data,
+                                     c->files->len, &error))
     {
       g_mutex_lock (&c->lock);
       Executor *again = g_hash_table_lookup (c->executors, id);
@@ -489,7 +543,7 @@ scale (Cluster *c)
       g_autofree char *why = g_strdup_printf ("idle for %" G_GINT64_FORMAT " ms (dynamic allocation)",
                                               (now - e->idle_since_us) / 1000);
       g_info ("releasing executor %s: %s", e->id, why);
-      lose_executor (c, e, why);
+      release_executor (c, e, why);
     }
   c->target = MAX (MIN (c->target, g_hash_table_size (c->executors)), c->min_executors);
 }
@@ -501,7 +555,7 @@ allocate (Cluster *c)
   if (c->dynamic)
     scale (c);
   guint live = g_hash_table_size (c->executors);
-  guint want = c->stopping ? 0 : c->target;
+  guint want = c->stopping || c->failed ? 0 : c->target;
   guint ask = want > live + c->asked ? want - live - c->asked : 0;
   c->asked += ask;
   g_autoptr(GPtrArray) releases = c->to_release;
@@ -689,6 +743,47 @@ parse_duration (Cluster *c, const char *key, const char *fallback, gint64 *out_u
 
 static void cluster_free (Cluster *c);
 
+/* weft-submit's --files, staged with the RM (spark.weft.files.staged: NAME:SIZE:SHA256,...):
+ * every executor's NM puts them in its container's folder, as Spark ships --files to executors. */
+static gboolean
+parse_files (Cluster *c, GError **error)
+{
+  const char *staged = sconf (c, "spark.weft.files.staged", "");
+  c->file_fields = g_strsplit (staged, ",", -1);
+  for (guint i = 0; c->file_fields[i]; i++)
+    {
+      if (*c->file_fields[i] == '\0')
+        continue;
+      g_auto (GStrv) f = g_strsplit (c->file_fields[i], ":", 3);
+      char *end = NULL;
+      gint64 size = f[0] && f[1] ? g_ascii_strtoll (f[1], &end, 10) : -1;
+      if (g_strv_length (f) != 3 || *f[0] == '\0' || end == NULL || *end || size < 0
+          || strlen (f[2]) != 64)
+        {
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
+                       "spark.weft.files.staged: \"%s\" is not NAME:SIZE:SHA256",
+                       c->file_fields[i]);
+          return FALSE;
+        }
+      /* The strings live in file_fields: rewrite the entry in place as NAME\0SIZE\0SHA256. */
+      char *name = c->file_fields[i];
+      char *colon = strchr (name, ':');
+      *colon = '\0';
+      char *sha = strchr (colon + 1, ':');
+      *sha++ = '\0';
+      WeftYarnResource r = { name, NULL, size, sha, FALSE };
+      g_array_append_val (c->files, r);
+    }
+  for (guint i = 0; i < c->files->len; i++)
+    {
+      WeftYarnResource *r = &g_array_index (c->files, WeftYarnResource, i);
+      g_autofree char *source = g_strdup_printf ("staging:%s/%s", c->app_id, r->name);
+      g_ptr_array_add (c->sources, g_steal_pointer (&source));
+      r->source = g_ptr_array_index (c->sources, c->sources->len - 1);
+    }
+  return TRUE;
+}
+
 static gboolean
 split_address (const char *address, char **host, guint16 *port, GError **error)
 {
@@ -834,6 +929,10 @@ cluster_setup (Cluster *c, const char *master, GError **error)
       c->n_executors = c->max_executors;
     }
   c->executor_timeout_us = timeout;
+  guint max_failures = MAX (2 * c->n_executors, 3);
+  g_autofree char *max_default = g_strdup_printf ("%u", max_failures);
+  if (!parse_count (c, "spark.executor.maxNumFailures", max_default, &c->max_failures, error))
+    return FALSE;
   const char *ratio = sconf (c, "spark.scheduler.minRegisteredResourcesRatio", "0.8");
   char *end = NULL;
   c->min_registered_ratio = g_ascii_strtod (ratio, &end);
@@ -880,6 +979,8 @@ cluster_setup (Cluster *c, const char *master, GError **error)
       if (am_token == NULL)
         return FALSE;
     }
+  if (!parse_files (c, error))
+    return FALSE;
   const char *sched = g_getenv ("WEFT_RM_SCHEDULER_ADDRESS");
   g_autofree char *sched_fallback = g_strdup_printf ("%s:%" G_GINT64_FORMAT,
                                                      weft_conf_get_string (c->conf, "rm.hostname"),
@@ -943,6 +1044,8 @@ cluster_open (const char *master, const char *const *conf, GAsyncQueue *outcomes
     g_hash_table_insert (c->sconf, g_strdup (conf[i]), g_strdup (conf[i + 1]));
   c->executors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) executor_free);
   c->to_release = g_ptr_array_new_with_free_func (g_free);
+  c->files = g_array_new (FALSE, FALSE, sizeof (WeftYarnResource));
+  c->sources = g_ptr_array_new_with_free_func (g_free);
   c->outcomes = g_async_queue_ref (outcomes);
   g_queue_init (&c->pending);
   if (!cluster_setup (c, master, error))
@@ -969,6 +1072,8 @@ cluster_launch (gpointer backend, WeftTask *task)
   p->queued_us = g_get_monotonic_time ();
   g_mutex_lock (&c->lock);
   g_queue_push_tail (&c->pending, p);
+  if (c->failed)
+    fail_pending (c);
   g_cond_signal (&c->wake);
   g_mutex_unlock (&c->lock);
 }
@@ -1018,6 +1123,10 @@ cluster_free (Cluster *c)
   g_free (c->app_id);
   g_free (c->driver_host);
   g_free (c->executor_path);
+  g_free (c->failed);
+  g_array_unref (c->files);
+  g_strfreev (c->file_fields);
+  g_ptr_array_unref (c->sources);
   g_free (c->status);
   g_hash_table_unref (c->sconf);
   g_async_queue_unref (c->outcomes);

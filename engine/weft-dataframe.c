@@ -483,7 +483,8 @@ weft_read_csv (WeftSession *s, const char *path, const char *const *options, GEr
       g_autoptr(WeftCsvInference) inference =
         weft_csv_inference_new ((const char *const *) files->pdata, files->len - 1, opts, error);
       if (inference == NULL
-          || !weft_exec_infer_csv (s->exec, inference, error))
+          || !weft_exec_infer_csv (s->exec, inference, (const char *const *) files->pdata,
+                                   error))
         return NULL;
       schema = weft_csv_inference_finish (inference);
     }

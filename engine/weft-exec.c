@@ -650,49 +650,88 @@ weft_exec_write_csv (WeftExec *ex, WeftPlan *plan, WeftOutputJob *job,
 
 /* ---- schema inference: one task per split ---- */
 
-typedef struct {
-  WeftCsvInference *inference;
-  GMutex lock;
-  GError *error;
-} Infer;
-
-static void
-infer_thread (gpointer item, gpointer data)
+static guint64
+launch_infer (WeftExec *ex, WeftPlan *scan, GPtrArray *splits, guint stage, guint part,
+              guint attempt)
 {
-  Infer *in = data;
-  GError *error = NULL;
-  if (!weft_csv_inference_run_task (in->inference, GPOINTER_TO_UINT (item) - 1, &error))
-    {
-      g_mutex_lock (&in->lock);
-      if (in->error == NULL)
-        in->error = error;
-      else
-        g_error_free (error);
-      g_mutex_unlock (&in->lock);
-    }
+  WeftTask *task = weft_task_new (WEFT_TASK_INFER_CSV);
+  task->task_id = ++ex->next_task_id;
+  task->job_id = ex->next_job_id;
+  task->stage_id = stage;
+  task->partition = part;
+  task->attempt = attempt;
+  task->plan = weft_plan_ref (scan);
+  task->memory = ex->task_memory;
+  WeftNodeInfo *info = weft_node_info_new (splits->len);
+  info->splits = g_ptr_array_ref (splits);
+  weft_task_set_info (task, scan, info);
+  guint64 id = task->task_id;
+  ex->ops->launch (ex->backend, task);
+  weft_task_unref (task);
+  return id;
 }
 
 gboolean
-weft_exec_infer_csv (WeftExec *ex, WeftCsvInference *inference, GError **error)
+weft_exec_infer_csv (WeftExec *ex, WeftCsvInference *inference, const char *const *files,
+                     GError **error)
 {
   guint n = weft_csv_inference_get_n_tasks (inference);
   if (n == 0)
     return TRUE;
-  /* Until executors run inference tasks, threads of the driver do, as many as the backend
-   * has slots. */
-  Infer in = { inference };
-  g_mutex_init (&in.lock);
-  GThreadPool *pool = g_thread_pool_new (infer_thread, &in, (gint) MIN (weft_exec_get_threads (ex), n),
-                                         TRUE, error);
-  if (pool == NULL)
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
-  g_thread_pool_free (pool, FALSE, TRUE);
-  g_mutex_clear (&in.lock);
-  if (in.error)
+  /* The tasks read a scan of the files' columns as strings, one split each, as the executors'
+   * own INFER_CSV tasks (a job of its own, as Spark's inferSchema is). */
+  guint n_cols = weft_csv_inference_get_n_columns (inference);
+  g_autoptr(WeftSchema) strings = weft_schema_new ();
+  for (guint i = 0; i < n_cols; i++)
     {
-      g_propagate_error (error, in.error);
+      g_autofree char *name = g_strdup_printf ("_c%u", i);
+      weft_schema_add_field (strings, name, WEFT_DATA_TYPE_STRING, TRUE);
+    }
+  g_autoptr(WeftPlan) scan = weft_plan_csv_scan (files, weft_csv_inference_get_options (inference),
+                                                 strings);
+  g_autoptr(GPtrArray) splits = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_csv_split_free);
+  for (guint i = 0; i < n; i++)
+    {
+      const WeftCsvSplit *sp = weft_csv_inference_get_split (inference, i);
+      g_ptr_array_add (splits, weft_csv_split_new (sp->path, sp->start, sp->length));
+    }
+  guint stage = ex->next_stage_id++;
+  g_autofree guint64 *ids = g_new0 (guint64, n);
+  g_autofree guint *failures = g_new0 (guint, n);
+  for (guint p = 0; p < n; p++)
+    ids[p] = launch_infer (ex, scan, splits, stage, p, 0);
+  guint out = n;
+  GError *failed = NULL;
+  while (out > 0)
+    {
+      g_autoptr(WeftTaskOutcome) o = g_async_queue_pop (ex->outcomes);
+      guint p = 0;
+      while (p < n && ids[p] != o->task_id)
+        p++;
+      if (p == n || o->task_id == 0)
+        continue;  /* not one of these tasks (e.g. an executor lost) */
+      ids[p] = 0;
+      out--;
+      if (o->state == WEFT_TASK_SUCCEEDED && o->types && o->n_types == n_cols)
+        {
+          weft_csv_inference_set_task_types (inference, p, o->types);
+          continue;
+        }
+      if (failed == NULL && ++failures[p] >= ex->max_task_failures)
+        g_set_error (&failed, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_CALLBACK,
+                     "Job aborted due to stage failure: Task %u in stage %u.0 (schema inference) "
+                     "failed %u times, most recent failure: %s", p, stage, failures[p],
+                     o->message ? o->message : "no types");
+      if (failed == NULL)
+        {
+          ids[p] = launch_infer (ex, scan, splits, stage, p, failures[p]);
+          out++;
+        }
+    }
+  ex->next_job_id++;
+  if (failed)
+    {
+      g_propagate_error (error, failed);
       return FALSE;
     }
   return TRUE;

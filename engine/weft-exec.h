@@ -76,8 +76,11 @@ gboolean weft_exec_write_csv (WeftExec *exec, WeftPlan *plan, WeftOutputJob *job
 
 /**
  * weft_exec_infer_csv:
- * Runs the tasks of @inference (one per split), each on a slot of the backend.
+ * @files: the files @inference reads
+ * Runs the tasks of @inference (one INFER_CSV task per split) through the backend, retried as
+ * any task is, and records their types in @inference.
  */
-gboolean weft_exec_infer_csv (WeftExec *exec, WeftCsvInference *inference, GError **error);
+gboolean weft_exec_infer_csv (WeftExec *exec, WeftCsvInference *inference,
+                              const char *const *files, GError **error);
 
 G_END_DECLS

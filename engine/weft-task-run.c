@@ -997,9 +997,10 @@ infer_task (Run *run, WeftTaskOutcome *o, GError **error)
                    "inference task %" G_GUINT64_FORMAT " has no split to read", task->task_id);
       return FALSE;
     }
-  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-               "inference tasks are not supported yet");
-  return FALSE;
+  guint n_cols = weft_schema_get_n_fields (p->file_schema);
+  o->types = g_new0 (WeftDataType, MAX (n_cols, 1));
+  o->n_types = n_cols;
+  return weft_csv_infer_split (st->splits->pdata[task->partition], p->csv, n_cols, o->types, error);
 }
 
 /* ---- the map side: a partition of an exchange's input into its shuffle ---- */

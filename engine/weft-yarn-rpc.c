@@ -431,7 +431,8 @@ c_start (gpointer client, gpointer data, weftWeftException **ex, GError **error)
 
 gboolean
 weft_yarn_am_start_container (WeftYarnAm *am, const WeftYarnContainer *c, const char *const *argv,
-                           GHashTable *env, GError **error)
+                              GHashTable *env, const WeftYarnResource *resources,
+                              guint n_resources, GError **error)
 {
   WeftRpcClient *nm = g_hash_table_lookup (am->nms, c->node_id);
   if (nm == NULL)
@@ -453,6 +454,12 @@ weft_yarn_am_start_container (WeftYarnAm *am, const WeftYarnContainer *c, const 
   token_to (c->token, req->container_token);
   for (guint i = 0; argv[i]; i++)
     g_ptr_array_add (req->launch->argv, g_strdup (argv[i]));
+  for (guint i = 0; i < n_resources; i++)
+    g_ptr_array_add (req->launch->resources,
+                     g_object_new (WEFT_TYPE_LOCAL_RESOURCE, "name", resources[i].name, "source",
+                                   resources[i].source, "size", resources[i].size, "sha256",
+                                   resources[i].sha256, "executable", resources[i].executable,
+                                   NULL));
   if (env)
     {
       GHashTableIter it;

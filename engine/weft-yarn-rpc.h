@@ -114,11 +114,24 @@ gboolean weft_yarn_am_allocate (WeftYarnAm *am, guint ask_count, gint32 vcores, 
 gboolean weft_yarn_am_finish (WeftYarnAm *am, gboolean succeeded, const char *diagnostics,
                            GError **error);
 
+/* A file the NM puts in the container's folder before starting it (a staged file:
+ * source "staging:<application id>/<name>", checked against its size and SHA-256). */
+typedef struct {
+  const char *name;
+  const char *source;
+  gint64 size;
+  const char *sha256;
+  gboolean executable;
+} WeftYarnResource;
+
 /**
  * weft_yarn_am_start_container:
+ * @resources: (array length=n_resources) (nullable): files to localize first
  * Starts @argv (with @env, nullable) in @c through its NM, authenticated by its container token.
  */
 gboolean weft_yarn_am_start_container (WeftYarnAm *am, const WeftYarnContainer *c,
-                                    const char *const *argv, GHashTable *env, GError **error);
+                                       const char *const *argv, GHashTable *env,
+                                       const WeftYarnResource *resources, guint n_resources,
+                                       GError **error);
 
 G_END_DECLS

@@ -305,7 +305,7 @@ run_am (WeftConf *conf, const Options *o)
             }
           started++;
           GError *e = NULL;
-          if (!weft_yarn_am_start_container (am, c, argv, NULL, &e))
+          if (!weft_yarn_am_start_container (am, c, argv, NULL, NULL, 0, &e))
             {
               printf ("%s on %s: not started: %s\n", c->container_id, c->node_id, e->message);
               g_string_append_printf (failures, "%s%s not started: %s", failures->len ? "; " : "",

@@ -115,6 +115,17 @@ print_verbose (SubmitConf *c, const SubmitArgs *args)
 
 static volatile sig_atomic_t child_pid;
 
+/* In the driver, before exec: the termination signals weft-submit held back are its own again. */
+static void
+unblock_in_child (gpointer data)
+{
+  sigset_t set;
+  sigemptyset (&set);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGHUP);
+  sigprocmask (SIG_UNBLOCK, &set, NULL);
+}
+
 /* Passes a termination request on to the driver; its exit then ends weft-submit. */
 static void
 forward_signal (int sig)
@@ -157,12 +168,20 @@ run_client (SubmitConf *c, const SubmitArgs *args)
     g_ptr_array_add (argv, args->program_args[i]);
   g_ptr_array_add (argv, NULL);
 
+  /* SIGTERM and SIGHUP are held back from before the driver starts until the handler that
+   * passes them on is in place, so one sent in between is passed on, not lost or fatal. */
+  sigset_t term, old_mask;
+  sigemptyset (&term);
+  sigaddset (&term, SIGTERM);
+  sigaddset (&term, SIGHUP);
+  sigprocmask (SIG_BLOCK, &term, &old_mask);
   GPid pid;
   if (!g_spawn_async (NULL, (char **) argv->pdata, env,
                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN
                         | G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
-                      NULL, NULL, &pid, &error))
+                      unblock_in_child, NULL, &pid, &error))
     {
+      sigprocmask (SIG_SETMASK, &old_mask, NULL);
       g_printerr ("weft-submit: cannot run %s: %s\n", c->program_path, error->message);
       weft_fs_remove_tree (dir, NULL);
       return EXIT_FAILED;
@@ -178,6 +197,7 @@ run_client (SubmitConf *c, const SubmitArgs *args)
   sigaction (SIGQUIT, &ign, &old_quit);
   sigaction (SIGTERM, &fwd, &old_term);
   sigaction (SIGHUP, &fwd, &old_hup);
+  sigprocmask (SIG_SETMASK, &old_mask, NULL);
   int status = 0;
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;

@@ -84,9 +84,10 @@ faulty_launch (gpointer backend, WeftTask *task)
   gboolean map = task->kind == WEFT_TASK_SHUFFLE_MAP;
   if (map)
     faults.map_tasks++;
-  else
+  else if (task->kind != WEFT_TASK_INFER_CSV)
     faults.result_tasks++;
-  if (!map && (faults.fail_result_tasks > 0 || (faults.fail_always && task->partition == 0)))
+  gboolean last = task->kind == WEFT_TASK_RESULT || task->kind == WEFT_TASK_WRITE_CSV;
+  if (last && (faults.fail_result_tasks > 0 || (faults.fail_always && task->partition == 0)))
     {
       faults.fail_result_tasks--;
       WeftTaskOutcome *o = weft_task_outcome_new (task->task_id, WEFT_TASK_FAILED);

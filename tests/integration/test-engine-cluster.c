@@ -296,6 +296,13 @@ test_examples_cluster_mode (void)
   g_autofree char *want = run_example (c, local_argv);
   g_autofree char *got = submit_cluster (c, cluster_argv, NULL);
   g_assert_cmpstr (got, ==, want);
+  /* --files: the driver and every executor find the file in their folder, by a relative path
+   * (the executors could not read it otherwise: their folders are not the driver's). */
+  const char *files_argv[] = { "--files", employees_path, employees, "employees.csv", NULL };
+  g_autofree char *shipped = submit_cluster (c, files_argv, NULL);
+  g_auto (GStrv) parts = g_strsplit (want, employees_path, -1);
+  g_autofree char *want_relative = g_strjoinv ("employees.csv", parts);
+  g_assert_cmpstr (shipped, ==, want_relative);
   g_autofree char *out = g_build_filename (c->dir, "out-cluster", NULL);
   g_autofree char *single = g_build_filename (c->dir, "single-cluster", NULL);
   const char *write_argv[] = { write, out, single, NULL };
@@ -334,7 +341,10 @@ test_kill_executor (void)
 {
   g_autoptr(Cluster) c = cluster_start (2, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(WeftSession) s = cluster_session (c, NULL, &error);
+  /* Ten executors die here; Spark's default limit (twice the executors) would end the
+   * application, as it should for executors that keep dying on their own. */
+  const char *extra[] = { "spark.executor.maxNumFailures", "40", NULL };
+  g_autoptr(WeftSession) s = cluster_session (c, extra, &error);
   g_assert_no_error (error);
   const char *app = weft_session_get_application_id (s);
   g_assert_true (g_str_has_prefix (app, "application_"));
@@ -362,6 +372,41 @@ test_kill_executor (void)
     }
   g_test_message ("%u executors killed during jobs", killed);
   g_assert_cmpuint (killed, >=, 5);
+}
+
+/* ---- an executor silent past the heartbeat timeout ---- */
+
+static void
+test_silent_executor (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  g_autoptr(GError) error = NULL;
+  const char *extra[] = { "spark.network.timeout", "2s", "spark.executor.heartbeatInterval", "200ms",
+                          NULL };
+  g_autoptr(WeftSession) s = cluster_session (c, extra, &error);
+  g_assert_no_error (error);
+  const char *app = weft_session_get_application_id (s);
+  g_autoptr(WeftBatch) warm = sums (s, &error);
+  g_assert_no_error (error);
+  check_sums (warm);
+  /* Stopped, an executor neither heartbeats nor answers: past the timeout it is dead, its
+   * tasks run elsewhere, and its container is released (the NM ends the process). */
+  g_autoptr(GArray) pids = executor_pids (app);
+  g_assert_cmpuint (pids->len, ==, 2);
+  GPid silent = g_array_index (pids, GPid, 0);
+  g_assert_cmpint (kill (silent, SIGSTOP), ==, 0);
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(WeftBatch) got = sums (s, &error);
+  g_assert_no_error (error);
+  check_sums (got);
+  g_test_message ("job with a silent executor: %.2f s",
+                  (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC);
+  gboolean gone = FALSE;
+  for (guint i = 0; i < 200 && !gone; i++, g_usleep (50 * 1000))
+    gone = pid_gone (silent);
+  if (!gone)
+    kill (silent, SIGKILL);
+  g_assert_true (gone);
 }
 
 /* ---- kill -9 of an NM ---- */
@@ -482,6 +527,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/cluster/examples-match-local", test_examples);
   g_test_add_func ("/engine/cluster/examples-cluster-mode", test_examples_cluster_mode);
   g_test_add_func ("/engine/cluster/kill-executor", test_kill_executor);
+  g_test_add_func ("/engine/cluster/silent-executor", test_silent_executor);
   g_test_add_func ("/engine/cluster/kill-nm", test_kill_nm);
   g_test_add_func ("/engine/cluster/memory-quota", test_memory_quota);
   g_test_add_func ("/engine/cluster/dynamic-allocation", test_dynamic_allocation);
