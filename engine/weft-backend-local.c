@@ -8,6 +8,7 @@
 
 #include "weft-engine-error.h"
 #include "weft-shuffle.h"
+#include "weft-task-rpc.h"
 #include "weft-task.h"
 
 typedef struct {
@@ -45,12 +46,26 @@ local_accepts (const char *master)
   return g_str_has_prefix (master, "local");
 }
 
+/* A task goes through its wire form here too (weft-task-rpc), as it does to an executor: what a
+ * local run proves about a plan holds for the cluster's executors. */
 static void
 local_thread (gpointer data, gpointer user_data)
 {
   WeftTask *task = data;
   Local *l = user_data;
-  g_async_queue_push (l->outcomes, weft_task_run (task, &l->env));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) wire = weft_task_encode (task, &error);
+  g_autoptr(WeftTask) decoded = wire ? weft_task_decode (wire, &error) : NULL;
+  WeftTaskOutcome *o;
+  if (decoded)
+    o = weft_task_run (decoded, &l->env);
+  else
+    {
+      o = weft_task_outcome_new (task->task_id, WEFT_TASK_FAILED);
+      o->executor_id = g_strdup (l->env.executor_id);
+      o->message = g_strdup (error->message);
+    }
+  g_async_queue_push (l->outcomes, o);
   weft_task_unref (task);
 }
 
