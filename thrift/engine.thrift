@@ -118,10 +118,10 @@ enum CsvParser {
 struct CsvOptions {
   1: bool header,
   2: bool infer_schema,
-  3: byte sep,
-  4: byte quote,
-  5: byte escape,
-  6: byte comment,
+  3: i8 sep,
+  4: i8 quote,
+  5: i8 escape,
+  6: i8 comment,
   7: string null_value,
   8: bool multi_line,
   9: string date_format,
@@ -137,9 +137,9 @@ struct CsvOptions {
 /* WeftCsvWriteOptions. */
 struct CsvWriteOptions {
   1: bool header,
-  2: byte sep,
-  3: byte quote,
-  4: byte escape,
+  2: i8 sep,
+  3: i8 quote,
+  4: i8 escape,
   5: string null_value,
   6: string empty_value,
   7: bool quote_all,
