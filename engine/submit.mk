@@ -10,12 +10,12 @@ tests_engine_test_progress_SOURCES = tests/engine/test-progress.c
 tests_engine_test_progress_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/engine
 tests_engine_test_progress_LDADD = $(ENGINE_CORE_LIBS)
 
-# weft-submit talks to the cluster only through the IDL: submit-rpc.c is its wire edge (the only
-# file that includes generated headers); of the engine it uses weft-progress.h alone.
+# weft-submit talks to the cluster only through the IDL: engine/weft-yarn-rpc.c (in the engine's
+# core library, see engine/cluster.mk) is its wire edge, as it is weft-dshell's; of the rest of the
+# engine it uses weft-progress.h alone. It includes no generated header.
 bin_PROGRAMS += engine/submit/weft-submit
 engine_submit_weft_submit_SOURCES = engine/submit/weft-submit.c \
-	engine/submit/submit-conf.c engine/submit/submit-conf.h engine/submit/submit-error.h \
-	engine/submit/submit-rpc.c engine/submit/submit-rpc.h
+	engine/submit/submit-conf.c engine/submit/submit-conf.h
 engine_submit_weft_submit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine/submit \
 	-I$(top_srcdir)/engine -DG_LOG_DOMAIN=\"weft-submit\"
 engine_submit_weft_submit_LDADD = engine/libweft-engine-core.la $(COMMON_LIBS)

@@ -1,20 +1,31 @@
 /* weft-yarn-rpc: an application's calls to the RM and the NMs. See weft-yarn-rpc.h. */
 #include "weft-yarn-rpc.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "weft-rpc-client.h"
+#include "weft-rpc-token.h"
 #include "weft_application_master_service.h"
 #include "weft_client_service.h"
 #include "weft_container_manager.h"
 
 G_DEFINE_QUARK (weft-yarn-error-quark, weft_yarn_error)
 
+/* Staged files go in chunks of this size: well under rpc.max-message-size (8m by default) with
+ * the frame around it, and large enough that a driver binary of a few MB takes a handful of
+ * calls. */
+#define CHUNK_BYTES (1024 * 1024)
+
 /* Generated classes have no autoptr cleanup. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftToken, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftNewApplication, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftApplicationSubmission, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftApplicationReport, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftStagedChunk, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftLocalResource, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftRegisterAmRequest, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftRegisterAmResponse, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (weftAllocateRequest, g_object_unref)
@@ -39,6 +50,17 @@ name_of (const char *const *table, gsize n, gint v)
 
 #define NAME(table, v) name_of ((table), G_N_ELEMENTS (table), (gint) (v))
 
+int
+weft_yarn_exit_status (const GError *error)
+{
+  if (error->domain == WEFT_CONF_ERROR
+      || g_error_matches (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE))
+    return 2;
+  if (g_error_matches (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_UNREACHABLE))
+    return 3;
+  return 1;
+}
+
 gboolean
 weft_yarn_split_address (const char *address, char **host, guint16 *port, GError **error)
 {
@@ -56,38 +78,37 @@ weft_yarn_split_address (const char *address, char **host, guint16 *port, GError
   return TRUE;
 }
 
-static GByteArray *
-bytes_to_array (GBytes *b)
+void
+weft_yarn_resource_clear (WeftYarnResource *r)
 {
-  gsize n = 0;
-  const guint8 *d = b ? g_bytes_get_data (b, &n) : NULL;
-  GByteArray *a = g_byte_array_sized_new ((guint) n);
-  if (n)
-    g_byte_array_append (a, d, (guint) n);
-  return a;
+  g_free (r->name);
+  g_free (r->source);
+  g_free (r->sha256);
+  memset (r, 0, sizeof *r);
 }
 
-/* Fills the generated token @out from @t (NULL = the empty token). */
+/* Fills a launch spec (an AM's or a container's): what to run, its environment and the files
+ * to localize first. */
 static void
-token_to (const WeftToken *t, weftToken *out)
+launch_fill (weftLaunchSpec *l, const char *const *argv, GHashTable *env,
+             const WeftYarnResource *resources, guint n_resources)
 {
-  g_free (out->kind);
-  out->kind = g_strdup (t ? t->kind : "");
-  g_clear_pointer (&out->identifier, g_byte_array_unref);
-  out->identifier = bytes_to_array (t ? t->identifier : NULL);
-  out->expiry_ms = t ? t->expiry_ms : 0;
-  g_clear_pointer (&out->password, g_byte_array_unref);
-  out->password = bytes_to_array (t ? t->password : NULL);
-}
-
-static WeftToken *
-token_from (const weftToken *t)
-{
-  g_autoptr(GBytes) ident = g_bytes_new (t->identifier ? t->identifier->data : NULL,
-                                         t->identifier ? t->identifier->len : 0);
-  g_autoptr(GBytes) pw = g_bytes_new (t->password ? t->password->data : NULL,
-                                      t->password ? t->password->len : 0);
-  return weft_token_new (t->kind ? t->kind : "", ident, t->expiry_ms, pw);
+  for (guint i = 0; argv && argv[i]; i++)
+    g_ptr_array_add (l->argv, g_strdup (argv[i]));
+  if (env)
+    {
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, env);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        g_hash_table_insert (l->env, g_strdup (k), g_strdup (v));
+    }
+  for (guint i = 0; i < n_resources; i++)
+    g_ptr_array_add (l->resources,
+                     g_object_new (WEFT_TYPE_LOCAL_RESOURCE, "name", resources[i].name, "source",
+                                   resources[i].source, "size", resources[i].size, "sha256",
+                                   resources[i].sha256, "executable", resources[i].executable,
+                                   NULL));
 }
 
 /* A declared exception means the peer answered: REFUSED; anything else is the transport. */
@@ -124,6 +145,7 @@ weft_yarn_app_report_clear (WeftYarnAppReport *r)
   g_free (r->queue);
   g_free (r->am_host);
   g_free (r->tracking_url);
+  g_free (r->progress_detail);
   g_free (r->am_token);
   memset (r, 0, sizeof *r);
 }
@@ -134,8 +156,7 @@ weft_yarn_client_new (const char *host, guint16 port, const WeftToken *token,
 {
   WeftYarnClient *c = g_new0 (WeftYarnClient, 1);
   c->rpc = weft_rpc_client_new (host, port, WEFT_TYPE_CLIENT_SERVICE_CLIENT, opts);
-  c->auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  token_to (token, c->auth);
+  c->auth = weft_rpc_token_to_wire (token);
   return c;
 }
 
@@ -153,6 +174,10 @@ typedef struct {
   weftToken *auth;
   const char *id;
   const char *text;
+  const char *name;
+  gint64 size;
+  const char *sha256;
+  gboolean executable;
   gpointer in;
   gpointer out;
 } Args;
@@ -174,6 +199,153 @@ weft_yarn_client_new_application (WeftYarnClient *c, GError **error)
   if (!call (c->rpc, "new_application", WEFT_RPC_IDEMPOTENT, c_new_app, &a, "RM", error))
     return NULL;
   return g_strdup (out->application_id);
+}
+
+/* ---- staging ---- */
+
+static gboolean
+c_stage_chunk (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  return weft_client_service_if_stage_chunk (client, a->auth, a->in, ex, error);
+}
+
+static gboolean
+c_stage_commit (gpointer client, gpointer data, weftWeftException **ex, GError **error)
+{
+  Args *a = data;
+  weftLocalResource *out = a->out;
+  return weft_client_service_if_stage_commit (client, &out, a->auth, a->id, a->name, a->size,
+                                              a->sha256, a->executable, ex, error);
+}
+
+/* One upload: chunks at increasing offsets, summed as they go. */
+typedef struct {
+  WeftYarnClient *c;
+  const char *app_id;
+  const char *name;
+  gint64 offset;
+  GChecksum *sum;
+} Upload;
+
+static gboolean
+upload_chunk (Upload *u, const guint8 *data, gsize len, GError **error)
+{
+  g_autoptr(weftStagedChunk) chunk = g_object_new (WEFT_TYPE_STAGED_CHUNK,
+                                                   "application_id", u->app_id, "name", u->name,
+                                                   "offset", u->offset, NULL);
+  if (chunk->data)
+    g_byte_array_unref (chunk->data);
+  chunk->data = g_byte_array_sized_new ((guint) len);
+  if (len)
+    g_byte_array_append (chunk->data, data, (guint) len);
+  Args a = { u->c->auth, .in = chunk };
+  /* Not resent: the RM takes chunks only in order, so a resent one after a lost reply would
+   * be refused anyway; the whole upload fails instead. */
+  if (!call (u->c->rpc, "stage_chunk", WEFT_RPC_ONCE, c_stage_chunk, &a, "RM", error))
+    return FALSE;
+  g_checksum_update (u->sum, data, (gssize) len);
+  u->offset += (gint64) len;
+  return TRUE;
+}
+
+static gboolean
+upload_commit (Upload *u, gboolean executable, WeftYarnResource *out, GError **error)
+{
+  g_autoptr(weftLocalResource) r = g_object_new (WEFT_TYPE_LOCAL_RESOURCE, NULL);
+  Args a = { u->c->auth, .id = u->app_id, .name = u->name, .size = u->offset,
+             .sha256 = g_checksum_get_string (u->sum), .executable = executable, .out = r };
+  if (!call (u->c->rpc, "stage_commit", WEFT_RPC_ONCE, c_stage_commit, &a, "RM", error))
+    return FALSE;
+  out->name = g_strdup (r->name ? r->name : u->name);
+  out->source = g_strdup (r->source ? r->source : "");
+  out->size = r->size;
+  out->sha256 = g_strdup (r->sha256 ? r->sha256 : "");
+  out->executable = r->executable;
+  return TRUE;
+}
+
+gboolean
+weft_yarn_client_stage_bytes (WeftYarnClient *c, const char *app_id, GBytes *data,
+                              const char *name, gboolean executable, WeftYarnResource *out,
+                              GError **error)
+{
+  memset (out, 0, sizeof *out);
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  Upload u = { c, app_id, name, 0, sum };
+  gsize n = 0;
+  const guint8 *p = g_bytes_get_data (data, &n);
+  /* At least one chunk, even empty: the RM commits only what was started. */
+  gsize at = 0;
+  do
+    {
+      gsize len = MIN (n - at, (gsize) CHUNK_BYTES);
+      if (!upload_chunk (&u, p + at, len, error))
+        return g_prefix_error (error, "cannot stage %s: ", name), FALSE;
+      at += len;
+    }
+  while (at < n);
+  if (!upload_commit (&u, executable, out, error))
+    return g_prefix_error (error, "cannot stage %s: ", name), FALSE;
+  return TRUE;
+}
+
+gboolean
+weft_yarn_client_stage_file (WeftYarnClient *c, const char *app_id, const char *path,
+                             const char *name, gboolean executable, WeftYarnResource *out,
+                             GError **error)
+{
+  memset (out, 0, sizeof *out);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_FAILED, "cannot read %s: %s", path,
+                   g_strerror (e));
+      return FALSE;
+    }
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buf = g_malloc (CHUNK_BYTES);
+  Upload u = { c, app_id, name, 0, sum };
+  gboolean ok = FALSE;
+  gboolean first = TRUE;
+  for (;;)
+    {
+      /* Fill a whole chunk (short reads happen on pipes and some file systems). */
+      gsize len = 0;
+      while (len < CHUNK_BYTES)
+        {
+          ssize_t n = read (fd, buf + len, CHUNK_BYTES - len);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0)
+            {
+              int e = errno;
+              g_set_error (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_FAILED, "cannot read %s: %s",
+                           path, g_strerror (e));
+              goto done;
+            }
+          if (n == 0)
+            break;
+          len += (gsize) n;
+        }
+      if (len == 0 && !first)
+        break;
+      first = FALSE;
+      if (!upload_chunk (&u, buf, len, error))
+        {
+          g_prefix_error (error, "cannot stage %s as %s: ", path, name);
+          goto done;
+        }
+      if (len < CHUNK_BYTES)
+        break;
+    }
+  ok = upload_commit (&u, executable, out, error);
+  if (!ok)
+    g_prefix_error (error, "cannot stage %s as %s: ", path, name);
+done:
+  close (fd);
+  return ok;
 }
 
 static gboolean
@@ -198,16 +370,7 @@ weft_yarn_client_submit (WeftYarnClient *c, const char *app_id, const WeftYarnSu
     }
   sub->am_resource->vcores = s->am_vcores;
   sub->am_resource->memory_mb = s->am_memory_mb;
-  for (guint i = 0; s->am_argv && s->am_argv[i]; i++)
-    g_ptr_array_add (sub->am_launch->argv, g_strdup (s->am_argv[i]));
-  if (s->am_env)
-    {
-      GHashTableIter it;
-      gpointer k, v;
-      g_hash_table_iter_init (&it, s->am_env);
-      while (g_hash_table_iter_next (&it, &k, &v))
-        g_hash_table_insert (sub->am_launch->env, g_strdup (k), g_strdup (v));
-    }
+  launch_fill (sub->am_launch, s->am_argv, s->am_env, s->am_resources, s->n_am_resources);
   Args a = { c->auth, .in = sub };
   /* A resend after a lost reply is refused as ALREADY_EXISTS, never a second application. */
   return call (c->rpc, "submit_application", WEFT_RPC_ONCE, c_submit, &a, "RM", error);
@@ -236,9 +399,11 @@ weft_yarn_client_get_app (WeftYarnClient *c, const char *app_id, WeftYarnAppRepo
   out->am_host = g_strdup (r->am_host ? r->am_host : "");
   out->tracking_url = g_strdup (r->tracking_url ? r->tracking_url : "");
   out->progress = r->progress;
+  out->progress_detail = g_strdup (r->__isset_progress_detail && r->progress_detail
+                                   ? r->progress_detail : "");
   if (r->__isset_am_token && r->am_token)
     {
-      g_autoptr(WeftToken) t = token_from (r->am_token);
+      g_autoptr(WeftToken) t = weft_rpc_token_from_wire (r->am_token);
       out->am_token = t ? weft_token_encode (t) : NULL;
     }
   return TRUE;
@@ -297,8 +462,7 @@ weft_yarn_am_new (const char *host, guint16 port, const WeftToken *am_token,
   WeftYarnAm *am = g_new0 (WeftYarnAm, 1);
   am->opts = *opts;
   am->rpc = weft_rpc_client_new (host, port, WEFT_TYPE_APPLICATION_MASTER_SERVICE_CLIENT, opts);
-  am->auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  token_to (am_token, am->auth);
+  am->auth = weft_rpc_token_to_wire (am_token);
   am->nms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                    (GDestroyNotify) weft_rpc_client_free);
   return am;
@@ -386,7 +550,7 @@ weft_yarn_am_allocate (WeftYarnAm *am, guint ask_count, gint32 vcores, gint64 me
       WeftYarnContainer *c = g_new0 (WeftYarnContainer, 1);
       c->container_id = g_strdup (w->container_id ? w->container_id : "");
       c->node_id = g_strdup (w->node_id ? w->node_id : "");
-      c->token = token_from (w->container_token);
+      c->token = weft_rpc_token_from_wire (w->container_token);
       g_ptr_array_add (*allocated, c);
     }
   *completed = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_yarn_status_free);
@@ -448,26 +612,10 @@ weft_yarn_am_start_container (WeftYarnAm *am, const WeftYarnContainer *c, const 
       g_hash_table_insert (am->nms, g_strdup (c->node_id), nm);
     }
   /* The container token is both the call's credential and the request's. */
-  g_autoptr(weftToken) auth = g_object_new (WEFT_TYPE_TOKEN, NULL);
-  token_to (c->token, auth);
+  g_autoptr(weftToken) auth = weft_rpc_token_to_wire (c->token);
   weftStartContainerRequest *req = g_object_new (WEFT_TYPE_START_CONTAINER_REQUEST, NULL);
-  token_to (c->token, req->container_token);
-  for (guint i = 0; argv[i]; i++)
-    g_ptr_array_add (req->launch->argv, g_strdup (argv[i]));
-  for (guint i = 0; i < n_resources; i++)
-    g_ptr_array_add (req->launch->resources,
-                     g_object_new (WEFT_TYPE_LOCAL_RESOURCE, "name", resources[i].name, "source",
-                                   resources[i].source, "size", resources[i].size, "sha256",
-                                   resources[i].sha256, "executable", resources[i].executable,
-                                   NULL));
-  if (env)
-    {
-      GHashTableIter it;
-      gpointer k, v;
-      g_hash_table_iter_init (&it, env);
-      while (g_hash_table_iter_next (&it, &k, &v))
-        g_hash_table_insert (req->launch->env, g_strdup (k), g_strdup (v));
-    }
+  weft_rpc_token_fill (req->container_token, c->token);
+  launch_fill (req->launch, argv, env, resources, n_resources);
   g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (reqs, req);
   g_autoptr(weftStartContainersResponse) out = g_object_new (WEFT_TYPE_START_CONTAINERS_RESPONSE,

@@ -1,9 +1,11 @@
-/* weft-yarn-rpc: an application's calls to the cluster (the wire edge of weft-dshell and of the
- * engine's cluster backend; the only file of theirs that sees generated Thrift types). The client
- * half submits and watches an application (ClientService); the AM half
- * registers, allocates and finishes (ApplicationMasterService) and starts containers on their
- * NMs (ContainerManager). Everything is exchanged as the plain structs below. Errors: a peer's
- * declared exception is WEFT_YARN_ERROR_REFUSED, a transport failure WEFT_YARN_ERROR_UNREACHABLE. */
+/* weft-yarn-rpc: an application's calls to the cluster (the wire edge of weft-submit, weft-dshell
+ * and the engine's cluster backend; the only file of theirs that sees generated Thrift types). The
+ * client half gets an application id, stages files with the RM, submits and watches an application
+ * (ClientService); the AM half registers, allocates and finishes (ApplicationMasterService) and
+ * starts containers on their NMs (ContainerManager). Everything is exchanged as the plain structs
+ * below. Errors: a peer's declared exception is WEFT_YARN_ERROR_REFUSED, a transport failure
+ * WEFT_YARN_ERROR_UNREACHABLE; weft_yarn_exit_status() turns them into the tools' exit codes.
+ * One thread at a time per client or AM. */
 #pragma once
 
 #include <glib.h>
@@ -24,8 +26,31 @@ typedef enum {
   WEFT_YARN_ERROR_FAILED,      /* the application or a container failed */
 } WeftYarnError;
 
+/**
+ * weft_yarn_exit_status:
+ * The exit status the tools (weft-submit, weft-dshell) give for @error: 2 for a usage error
+ * (WEFT_YARN_ERROR_USAGE, or any WEFT_CONF_ERROR), 3 when the RM or an NM was unreachable, 1 for
+ * anything else.
+ */
+int weft_yarn_exit_status (const GError *error);
+
 /* "host:port" -> host and port; FALSE with a WEFT_YARN_ERROR_USAGE error if malformed. */
 gboolean weft_yarn_split_address (const char *address, char **host, guint16 *port, GError **error);
+
+/* A file the NM puts in the container's folder before starting it (a staged file:
+ * source "staging:<application id>/<name>", checked against its size and SHA-256). The strings
+ * belong to whoever filled it in: weft_yarn_client_stage_file() fills them with copies, which
+ * weft_yarn_resource_clear() frees. Used both to submit an AM and to start a container. */
+typedef struct {
+  char *name;           /* its name in the container's work folder */
+  char *source;
+  gint64 size;
+  char *sha256;         /* hex */
+  gboolean executable;
+} WeftYarnResource;
+
+/** Frees the strings of a resource a staging call filled in, and zeroes it. */
+void weft_yarn_resource_clear (WeftYarnResource *r);
 
 /* ---- client: ClientService ---- */
 
@@ -37,6 +62,7 @@ typedef struct {
   char *am_host;
   char *tracking_url;
   double progress;
+  char *progress_detail; /* the AM's, for a progress bar (weft-progress.h); "" if it sent none */
   char *am_token;       /* (nullable) encoded (weft_token_encode): an unmanaged AM's, for its submitter */
 } WeftYarnAppReport;
 
@@ -49,6 +75,8 @@ typedef struct {
   gint64 am_memory_mb;
   const char *const *am_argv;
   GHashTable *am_env;    /* (nullable) char* -> char* */
+  const WeftYarnResource *am_resources; /* (array length=n_am_resources) (nullable) to localize */
+  guint n_am_resources;
   gint32 max_attempts;   /* 0 = the RM's default */
   const char *type;      /* (nullable) the application type, e.g. "WEFT" (default "DSHELL") */
   gboolean unmanaged;    /* client deploy mode: the submitter runs the AM itself */
@@ -64,8 +92,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftYarnClient, weft_yarn_client_free)
 
 /** Returns: (transfer full) (nullable): a new application id from the RM. */
 char *weft_yarn_client_new_application (WeftYarnClient *c, GError **error);
+
+/**
+ * weft_yarn_client_stage_file:
+ * @out: (out caller-allocates): on success, what a launch spec needs to localize the file (free
+ *   with weft_yarn_resource_clear()); zeroed on failure
+ * Stages the file at @path as @name for @app_id, streaming it in chunks while its SHA-256 is
+ * computed; the RM makes it visible only if its size and checksum match. A file that cannot be
+ * read is WEFT_YARN_ERROR_FAILED.
+ */
+gboolean weft_yarn_client_stage_file (WeftYarnClient *c, const char *app_id, const char *path,
+                                      const char *name, gboolean executable,
+                                      WeftYarnResource *out, GError **error);
+
+/** weft_yarn_client_stage_bytes: as weft_yarn_client_stage_file(), for @data in memory. */
+gboolean weft_yarn_client_stage_bytes (WeftYarnClient *c, const char *app_id, GBytes *data,
+                                       const char *name, gboolean executable,
+                                       WeftYarnResource *out, GError **error);
+
 gboolean weft_yarn_client_submit (WeftYarnClient *c, const char *app_id, const WeftYarnSubmission *s,
                                GError **error);
+/** weft_yarn_client_get_app: fills @out (cleared first) with the application's report. */
 gboolean weft_yarn_client_get_app (WeftYarnClient *c, const char *app_id, WeftYarnAppReport *out,
                                 GError **error);
 gboolean weft_yarn_client_kill (WeftYarnClient *c, const char *app_id, const char *why, GError **error);
@@ -113,16 +160,6 @@ gboolean weft_yarn_am_allocate (WeftYarnAm *am, guint ask_count, gint32 vcores, 
                              GPtrArray **allocated, GPtrArray **completed, GError **error);
 gboolean weft_yarn_am_finish (WeftYarnAm *am, gboolean succeeded, const char *diagnostics,
                            GError **error);
-
-/* A file the NM puts in the container's folder before starting it (a staged file:
- * source "staging:<application id>/<name>", checked against its size and SHA-256). */
-typedef struct {
-  const char *name;
-  const char *source;
-  gint64 size;
-  const char *sha256;
-  gboolean executable;
-} WeftYarnResource;
 
 /**
  * weft_yarn_am_start_container:

@@ -47,16 +47,6 @@ options_clear (Options *o)
   g_free (o->timeout);
 }
 
-static int
-exit_code_for (const GError *e)
-{
-  if (e->domain == WEFT_YARN_ERROR && e->code == WEFT_YARN_ERROR_UNREACHABLE)
-    return EXIT_UNREACHABLE;
-  if ((e->domain == WEFT_YARN_ERROR && e->code == WEFT_YARN_ERROR_USAGE) || e->domain == WEFT_CONF_ERROR)
-    return EXIT_USAGE;
-  return EXIT_FAILED;
-}
-
 static gboolean
 parse_options (int *argc, char ***argv, Options *o, GError **error)
 {
@@ -144,9 +134,9 @@ run_client (WeftConf *conf, const Options *o)
   if (app_id == NULL)
     {
       g_printerr ("weft-dshell: %s%s\n", error->message,
-                  exit_code_for (error) == EXIT_UNREACHABLE
+                  weft_yarn_exit_status (error) == EXIT_UNREACHABLE
                     ? " (is weft-resourcemanager running? is WEFT_CONF_DIR set?)" : "");
-      return exit_code_for (error);
+      return weft_yarn_exit_status (error);
     }
   g_autofree char *n = g_strdup_printf ("%d", o->num_containers);
   g_autofree char *mem = g_strdup_printf ("%" G_GINT64_FORMAT "m", o->memory_mb);
@@ -163,7 +153,7 @@ run_client (WeftConf *conf, const Options *o)
   if (!weft_yarn_client_submit (client, app_id, &sub, &error))
     {
       g_printerr ("weft-dshell: cannot submit %s: %s\n", app_id, error->message);
-      return exit_code_for (error);
+      return weft_yarn_exit_status (error);
     }
   printf ("Submitted application %s: %d x `%s` (%" G_GINT64_FORMAT " MB, %d vcores each)\n",
           app_id, o->num_containers, o->command, o->memory_mb, o->container_vcores);
@@ -180,7 +170,7 @@ run_client (WeftConf *conf, const Options *o)
       if (!weft_yarn_client_get_app (client, app_id, &r, &error))
         {
           g_printerr ("weft-dshell: %s\n", error->message);
-          status = exit_code_for (error);
+          status = weft_yarn_exit_status (error);
           break;
         }
       if (g_strcmp0 (last, r.state) != 0)
@@ -260,7 +250,7 @@ run_am (WeftConf *conf, const Options *o)
   if (!weft_yarn_am_register (am, g_get_host_name (), &error))
     {
       g_printerr ("weft-dshell --am: register: %s\n", error->message);
-      return exit_code_for (error);
+      return weft_yarn_exit_status (error);
     }
 
   const char *const argv[] = { "/bin/sh", "-c", o->command, NULL };
@@ -352,7 +342,7 @@ run_am (WeftConf *conf, const Options *o)
   if (!weft_yarn_am_finish (am, succeeded, diag, &error))
     {
       g_printerr ("weft-dshell --am: finish: %s\n", error->message);
-      return exit_code_for (error);
+      return weft_yarn_exit_status (error);
     }
   return succeeded ? EXIT_OK : EXIT_FAILED;
 }

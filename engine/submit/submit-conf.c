@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "weft-conf.h"
+#include "weft-yarn-rpc.h"
 
 /* Counts (executors, cores, attempts) are checked against the same bounds as the driver's. */
 #define MAX_COUNT 100000
@@ -36,8 +37,6 @@ static const struct {
   [SUBMIT_FLAG_CONF_DIR] = { "--conf-dir", NULL },
 };
 
-G_DEFINE_QUARK (weft-submit-error-quark, submit_error)
-
 const char *
 submit_flag_name (SubmitFlag flag)
 {
@@ -54,7 +53,7 @@ usage_error (GError **error, const char *format, ...)
   va_start (ap, format);
   g_autofree char *msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error_literal (error, SUBMIT_ERROR, SUBMIT_ERROR_USAGE, msg);
+  g_set_error_literal (error, WEFT_YARN_ERROR, WEFT_YARN_ERROR_USAGE, msg);
   return FALSE;
 }
 

@@ -4,14 +4,13 @@
  * format); --conf. They merge in Spark's order, lowest first: the properties file < --conf <
  * the dedicated flags (--master beats --conf spark.master, as in spark-submit), with
  * $WEFT_MASTER and built-in defaults only where none of them says anything. Then every value
- * weft-submit itself uses is checked, and a bad one is a SUBMIT_ERROR_USAGE that names the flag,
- * or the key and where it came from, and says what is accepted. No RPC; reads only the
- * properties file and looks the program and --files up on disk. */
+ * weft-submit itself uses is checked, and a bad one is a WEFT_YARN_ERROR_USAGE (weft-yarn-rpc.h:
+ * the domain of the tools, exit status 2) that names the flag, or the key and where it came from,
+ * and says what is accepted. No RPC; reads only the properties file and looks the program and
+ * --files up on disk. */
 #pragma once
 
 #include <glib.h>
-
-#include "submit-error.h"
 
 G_BEGIN_DECLS
 

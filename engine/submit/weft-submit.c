@@ -8,7 +8,8 @@
  *   follows its report (drawing Spark's console progress bar from the AM's progress detail) and
  *   exits 0 only if it FINISHED with SUCCEEDED.
  * Exit codes: 0 succeeded, 1 failed (or the RM refused), 2 usage, 3 RM unreachable; see
- * docs/submit.md. It talks to the RM only through submit-rpc.c. */
+ * docs/submit.md. It talks to the RM only through engine/weft-yarn-rpc.c, as weft-dshell and the
+ * engine's cluster backend do. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,12 +19,13 @@
 #include <unistd.h>
 
 #include "submit-conf.h"
-#include "submit-rpc.h"
 #include "weft-daemon.h"
 #include "weft-fs.h"
 #include "weft-log.h"
 #include "weft-progress.h"
+#include "weft-yarn-rpc.h"
 
+/* As weft_yarn_exit_status() gives them for an error. */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 
 /* The report is read this often: a progress bar that moves smoothly costs the RM one small call
@@ -68,21 +70,6 @@ static const char usage_text[] =
   "Precedence, lowest first: the properties file < --conf < the flags above.\n"
   "Exit status: client mode, the program's; cluster mode, 0 if the application succeeded,\n"
   "1 if it failed; 2 usage, 3 the RM is unreachable. See docs/submit.md.\n";
-
-static int
-exit_code_for (const GError *e)
-{
-  if (e->domain == WEFT_CONF_ERROR)
-    return EXIT_USAGE;
-  if (e->domain != SUBMIT_ERROR)
-    return EXIT_FAILED;
-  switch (e->code)
-    {
-    case SUBMIT_ERROR_USAGE: return EXIT_USAGE;
-    case SUBMIT_ERROR_UNREACHABLE: return EXIT_UNREACHABLE;
-    default: return EXIT_FAILED;
-    }
-}
 
 static void
 print_verbose (SubmitConf *c, const SubmitArgs *args)
@@ -275,7 +262,7 @@ is_final (const char *state)
 
 /* Follows @app_id until it ends. Returns the exit code. */
 static int
-monitor (SubmitClient *client, const char *app_id, const SubmitConf *c)
+monitor (WeftYarnClient *client, const char *app_id, const SubmitConf *c)
 {
   Bar bar = { .width = weft_progress_width (g_getenv ("COLUMNS")) };
   /* spark.ui.showConsoleProgress decides when set; else the bar is drawn on a terminal only,
@@ -287,7 +274,7 @@ monitor (SubmitClient *client, const char *app_id, const SubmitConf *c)
   sigaction (SIGTERM, &on_int, NULL);
 
   g_autofree char *last_state = NULL;
-  SubmitReport r = { 0 };
+  WeftYarnAppReport r = { 0 };
   int code = EXIT_FAILED;
   gint64 polling_since = g_get_monotonic_time ();
   for (;;)
@@ -301,12 +288,12 @@ monitor (SubmitClient *client, const char *app_id, const SubmitConf *c)
           code = 128 + interrupted;
           break;
         }
-      if (!submit_client_report (client, app_id, &r, &error))
+      if (!weft_yarn_client_get_app (client, app_id, &r, &error))
         {
           bar_clear (&bar);
           g_printerr ("weft-submit: cannot follow %s: %s (it may still be running: weft app "
                       "status %s)\n", app_id, error->message, app_id);
-          code = exit_code_for (error);
+          code = weft_yarn_exit_status (error);
           break;
         }
       if (g_strcmp0 (last_state, r.state) != 0)
@@ -331,7 +318,7 @@ monitor (SubmitClient *client, const char *app_id, const SubmitConf *c)
       g_usleep (g_get_monotonic_time () - polling_since < POLL_FAST_FOR_US ? POLL_FAST_US : POLL_US);
     }
   g_printerr ("Logs: weft app logs %s\n", app_id);
-  submit_report_clear (&r);
+  weft_yarn_app_report_clear (&r);
   g_free (bar.last);
   return code;
 }
@@ -346,31 +333,30 @@ format_address (const char *host, guint16 port)
 
 /* Stages the program, --files and the properties that name them, then submits @app_id. */
 static gboolean
-stage_and_submit (SubmitClient *client, const char *app_id, SubmitConf *c,
+stage_and_submit (WeftYarnClient *client, const char *app_id, SubmitConf *c,
                   const SubmitArgs *args, GError **error)
 {
-  g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) submit_resource_free);
-  SubmitResource *prog = submit_client_stage_file (client, app_id, c->program_path,
-                                                   c->program_name, TRUE, error);
-  if (prog == NULL)
+  g_autoptr(GArray) resources = g_array_new (FALSE, FALSE, sizeof (WeftYarnResource));
+  g_array_set_clear_func (resources, (GDestroyNotify) weft_yarn_resource_clear);
+  WeftYarnResource r; /* each staged file's, until the array takes its strings */
+  if (!weft_yarn_client_stage_file (client, app_id, c->program_path, c->program_name, TRUE, &r,
+                                    error))
     return FALSE;
-  g_ptr_array_add (resources, prog);
+  g_array_append_val (resources, r);
   g_autoptr(GString) names = g_string_new (NULL);
   g_autoptr(GString) staged = g_string_new (NULL);
   for (guint i = 0; i < c->files->len; i++)
     {
       const char *name = c->file_names->pdata[i];
-      SubmitResource *r = submit_client_stage_file (client, app_id, c->files->pdata[i], name,
-                                                    FALSE, error);
-      if (r == NULL)
+      if (!weft_yarn_client_stage_file (client, app_id, c->files->pdata[i], name, FALSE, &r,
+                                        error))
         return FALSE;
-      g_ptr_array_add (resources, r);
       /* The driver finds them in its work folder, and can hand them on to its executors from
        * the RM's staging area: NAME:SIZE:SHA256, which the NM checks. */
       g_string_append_printf (names, "%s%s", i ? "," : "", name);
       g_string_append_printf (staged, "%s%s:%" G_GINT64_FORMAT ":%s", i ? "," : "", name,
-                              r->size, r->sha256);
+                              r.size, r.sha256);
+      g_array_append_val (resources, r);
     }
   if (c->files->len > 0)
     {
@@ -380,11 +366,10 @@ stage_and_submit (SubmitClient *client, const char *app_id, SubmitConf *c,
     }
   g_autofree char *text = submit_conf_properties_text (c);
   g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
-  SubmitResource *pr = submit_client_stage_bytes (client, app_id, bytes, SUBMIT_PROPERTIES_NAME,
-                                                  FALSE, error);
-  if (pr == NULL)
+  if (!weft_yarn_client_stage_bytes (client, app_id, bytes, SUBMIT_PROPERTIES_NAME, FALSE, &r,
+                                     error))
     return FALSE;
-  g_ptr_array_add (resources, pr);
+  g_array_append_val (resources, r);
 
   g_autofree char *exe = g_strconcat ("./", c->program_name, NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -395,7 +380,7 @@ stage_and_submit (SubmitClient *client, const char *app_id, SubmitConf *c,
   g_autoptr(GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
   /* Relative: the container starts in its work folder, where the NM put the file. */
   g_hash_table_insert (env, "WEFT_SUBMIT_PROPERTIES", SUBMIT_PROPERTIES_NAME);
-  SubmitApplication app = {
+  WeftYarnSubmission app = {
     .name = g_hash_table_lookup (c->props, "spark.app.name"),
     .queue = g_hash_table_lookup (c->props, "spark.yarn.queue"),
     .type = "WEFT",
@@ -403,10 +388,11 @@ stage_and_submit (SubmitClient *client, const char *app_id, SubmitConf *c,
     .am_memory_mb = c->am_memory_mb,
     .am_argv = (const char *const *) argv->pdata,
     .am_env = env,
-    .resources = resources,
+    .am_resources = (const WeftYarnResource *) resources->data,
+    .n_am_resources = resources->len,
     .max_attempts = c->max_attempts,
   };
-  return submit_client_submit (client, app_id, &app, error);
+  return weft_yarn_client_submit (client, app_id, &app, error);
 }
 
 static int
@@ -422,11 +408,13 @@ run_cluster (SubmitConf *c, const SubmitArgs *args, WeftConf *site, const char *
     }
   /* RPC sends never raise it, but a write to a closed stderr must not kill us either. */
   signal (SIGPIPE, SIG_IGN);
-  g_autoptr(SubmitClient) client = submit_client_new (host, port, token, site);
-  g_autofree char *app_id = submit_client_new_application (client, &error);
+  WeftRpcOptions opts;
+  weft_rpc_options_from_conf (&opts, site);
+  g_autoptr(WeftYarnClient) client = weft_yarn_client_new (host, port, token, &opts);
+  g_autofree char *app_id = weft_yarn_client_new_application (client, &error);
   if (app_id == NULL)
     {
-      int code = exit_code_for (error);
+      int code = weft_yarn_exit_status (error);
       g_printerr ("weft-submit: %s%s\n", error->message,
                   code == EXIT_UNREACHABLE
                     ? " (is weft-resourcemanager running? is WEFT_CONF_DIR set?)" : "");
@@ -436,7 +424,7 @@ run_cluster (SubmitConf *c, const SubmitArgs *args, WeftConf *site, const char *
     {
       /* The RM's refusals name the application already; staging errors name the file. */
       g_printerr ("weft-submit: %s\n", error->message);
-      return exit_code_for (error);
+      return weft_yarn_exit_status (error);
     }
   g_printerr ("Submitted application %s\n", app_id);
   if (!c->wait_completion)
