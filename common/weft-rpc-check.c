@@ -24,10 +24,36 @@ enum {
 #define COST_STRUCT 128
 #define COST_CONTAINER 64
 
+/* Field ids already seen in one struct. No Thrift writer sends a field twice
+ * in a struct, but the stock reader, given one twice, frees the first value
+ * of a binary field with g_free() (an abort), so a repeat is refused.
+ * Ids 0..LOW_IDS-1 (IDLs number their fields from 1 up) are a bitmap in
+ * the struct's stack frame; the first OTHER_IDS others (negative ids, large
+ * ones) a list beside it. A struct with more than that gets its nesting
+ * level's table of all 65536 ids, allocated once per message and level at
+ * most and cleared word by word as the struct ends, so the walk stays linear
+ * and allocates nothing for ordinary messages. */
+#define LOW_IDS 128
+#define OTHER_IDS 8
+#define ALL_IDS 65536
+
+typedef struct {
+  guint64 bits[ALL_IDS / 64];
+  guint64 dirty[ALL_IDS / 64 / 64]; /* which words of bits are non-zero */
+} IdTable;
+
+typedef struct {
+  guint64 low[LOW_IDS / 64];
+  gint16 other[OTHER_IDS];
+  guint n_other;
+  IdTable *table;
+} FieldIds;
+
 typedef struct {
   const guint8 *start, *p, *end;
   guint max_depth;
   guint64 cost, max_cost;
+  GPtrArray *tables; /* IdTable per nesting level, made on first need */
   GError **error;
 } Walk;
 
@@ -90,6 +116,70 @@ min_size (guint8 type)
     }
 }
 
+/* Marks @id in @t; FALSE if it was marked already. */
+static gboolean
+table_mark (IdTable *t, gint16 id)
+{
+  guint i = (guint16) id;
+  guint64 bit = G_GUINT64_CONSTANT (1) << (i % 64);
+  if (t->bits[i / 64] & bit)
+    return FALSE;
+  t->bits[i / 64] |= bit;
+  t->dirty[i / 64 / 64] |= G_GUINT64_CONSTANT (1) << (i / 64 % 64);
+  return TRUE;
+}
+
+/* Empties @t for the next struct at its level: O(words used + 16). */
+static void
+table_clear (IdTable *t)
+{
+  for (guint d = 0; d < G_N_ELEMENTS (t->dirty); d++)
+    for (guint64 m = t->dirty[d]; m != 0; m &= m - 1)
+      t->bits[d * 64 + (guint) __builtin_ctzll (m)] = 0;
+  memset (t->dirty, 0, sizeof t->dirty);
+}
+
+static IdTable *
+table_for_level (Walk *w, guint depth)
+{
+  if (w->tables == NULL)
+    w->tables = g_ptr_array_new_with_free_func (g_free);
+  if (w->tables->len <= depth)
+    g_ptr_array_set_size (w->tables, (gint) depth + 1);
+  if (w->tables->pdata[depth] == NULL)
+    w->tables->pdata[depth] = g_new0 (IdTable, 1);
+  return w->tables->pdata[depth];
+}
+
+/* Records field @id of the struct at @depth; FALSE if the struct had it. */
+static gboolean
+note_field (Walk *w, FieldIds *ids, guint depth, gint16 id)
+{
+  if (id >= 0 && id < LOW_IDS)
+    {
+      guint64 bit = G_GUINT64_CONSTANT (1) << (id % 64);
+      if (ids->low[id / 64] & bit)
+        return FALSE;
+      ids->low[id / 64] |= bit;
+      return TRUE;
+    }
+  if (ids->table == NULL)
+    {
+      for (guint i = 0; i < ids->n_other; i++)
+        if (ids->other[i] == id)
+          return FALSE;
+      if (ids->n_other < OTHER_IDS)
+        {
+          ids->other[ids->n_other++] = id;
+          return TRUE;
+        }
+      ids->table = table_for_level (w, depth);
+      for (guint i = 0; i < OTHER_IDS; i++)
+        table_mark (ids->table, ids->other[i]);
+    }
+  return table_mark (ids->table, id);
+}
+
 static gboolean walk_value (Walk *w, guint8 type, guint depth);
 
 static gboolean
@@ -99,21 +189,29 @@ walk_struct (Walk *w, guint depth)
     return fail (w, "nesting deeper than %u levels", w->max_depth);
   if (!charge (w, COST_STRUCT))
     return FALSE;
+  FieldIds ids = { .n_other = 0 };
   for (;;)
     {
       if (!need (w, 1, "field type"))
         return FALSE;
       guint8 ftype = *w->p++;
       if (ftype == TT_STOP)
-        return TRUE;
+        break;
       if (min_size (ftype) == 0)
         return fail (w, "unknown field type %u", ftype);
       if (!need (w, 2, "field id"))
         return FALSE;
+      gint16 id = (gint16) (((guint16) w->p[0] << 8) | w->p[1]);
+      if (!note_field (w, &ids, depth, id))
+        return fail (w, "field %d appears twice in one struct", id);
       w->p += 2;
       if (!walk_value (w, ftype, depth))
         return FALSE;
     }
+  /* On failure the tables are dropped with the walk; here they are reused. */
+  if (ids.table != NULL)
+    table_clear (ids.table);
+  return TRUE;
 }
 
 static gboolean
@@ -226,9 +324,10 @@ weft_rpc_check_message (const guint8 *buf, gsize len, guint max_depth, guint all
   info->type = type;
   info->have_header = TRUE;
 
-  if (!walk_struct (&w, 1))
-    return FALSE;
-  if (w.p != w.end)
-    return fail (&w, "%td unexpected bytes after the message", w.end - w.p);
-  return TRUE;
+  gboolean ok = walk_struct (&w, 1);
+  if (ok && w.p != w.end)
+    ok = fail (&w, "%td unexpected bytes after the message", w.end - w.p);
+  if (w.tables != NULL)
+    g_ptr_array_unref (w.tables);
+  return ok;
 }

@@ -1,10 +1,16 @@
 /* weft-rpc-check: validates one Thrift binary-protocol message (strict
  * header, then one struct) before the stock c_glib decoder sees it. It
- * allocates nothing, checks every declared length and element count against
- * the bytes left in the frame, caps struct/container nesting, rejects
- * unknown types and trailing bytes, and bounds the memory that decoding
- * may take. A message that passes cannot make the decoder over-allocate,
- * read across the frame or recurse past the cap. */
+ * checks every declared length and element count against the bytes left in
+ * the frame, caps struct/container nesting, rejects unknown types, trailing
+ * bytes and any field id that comes twice in one struct, and bounds the
+ * memory that decoding may take. It walks the message once (linear) and
+ * allocates nothing, except that a struct with more than 8 field ids outside
+ * 0..127 takes an 8 KiB table for its nesting level, at most one per level
+ * per call, freed before it returns. It does not know the IDL: that each
+ * value has the type the IDL gives it is the generated readers' check
+ * (thrift/fix-generated.awk adds it for container elements). A message that
+ * passes cannot make the decoder over-allocate, read across the frame,
+ * recurse past the cap or free a repeated field's value wrongly. */
 #pragma once
 
 #include <glib.h>
@@ -34,7 +40,8 @@ typedef struct {
  * @info: (out) (optional): the header, filled as far as it could be parsed,
  *   so a server can answer a bad call with an exception
  * Returns: TRUE if the decoder may safely read @buf; otherwise FALSE with
- *   WEFT_RPC_ERROR_BAD_MESSAGE naming the offset and what was wrong.
+ *   WEFT_RPC_ERROR_BAD_MESSAGE naming the offset and what was wrong
+ *   ("field 2 appears twice in one struct", ...).
  * Thread-safe; pure.
  */
 gboolean weft_rpc_check_message (const guint8 *buf, gsize len, guint max_depth,
