@@ -250,6 +250,8 @@ app_to_json (JsonBuilder *b, const weftApplicationReport *a)
   add_str (b, "final_status", NAME (final_states, a->final_status));
   json_builder_set_member_name (b, "progress");
   json_builder_add_double_value (b, a->progress);
+  add_str (b, "progress_detail", a->__isset_progress_detail && a->progress_detail
+                                   ? a->progress_detail : "");
   add_str (b, "tracking_url", a->tracking_url);
   add_str (b, "diagnostics", a->diagnostics);
   add_str (b, "am_host", a->am_host);

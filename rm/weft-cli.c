@@ -364,6 +364,12 @@ print_app_report (JsonObject *o)
           weft_cli_json_str (o, "current_attempt_id"), weft_cli_json_int (o, "attempt_count"),
           weft_cli_json_int (o, "running_containers"), mem,
           weft_cli_json_sub_int (o, "used", "vcores"), weft_cli_json_str (o, "diagnostics"));
+  /* A Weft driver's stage progress: "STAGE DONE RUNNING TOTAL" (see weft-submit). */
+  unsigned stage, done, running, total;
+  char end;
+  if (sscanf (weft_cli_json_str (o, "progress_detail"), "%u %u %u %u%c", &stage, &done, &running,
+              &total, &end) == 4)
+    printf ("\tStage-Progress : stage %u, %u + %u / %u tasks\n", stage, done, running, total);
 }
 
 static gboolean
