@@ -81,7 +81,10 @@ lat() {
   for _ in $(seq 10); do
     local start end
     start=$(now)
-    "$@" >/dev/null 2>&1
+    if ! "$@" >/dev/null 2>"$work/lat.err"; then
+      echo "FAILED: $* ($(tail -n 1 "$work/lat.err"))"
+      return
+    fi
     end=$(now)
     times+=("$(echo "$end - $start" | bc -l)")
   done

@@ -39,6 +39,7 @@ typedef struct {
   gboolean registered;
   gint64 last_seen_us;
   gint64 idle_since_us;         /* when it last ran out of tasks (0: busy) */
+  char *doomed;                 /* (nullable) why the AM loop must lose it at once */
   GHashTable *running;          /* task id (guint64*) -> WeftTask* */
   WeftClusterExecutor *client;  /* (nullable) used by the AM loop only */
 } Executor;
@@ -112,6 +113,7 @@ executor_free (Executor *e)
   g_free (e->container_id);
   g_free (e->node_id);
   g_free (e->host);
+  g_free (e->doomed);
   g_hash_table_unref (e->running);
   weft_cluster_executor_free (e->client);
   g_free (e);
@@ -281,8 +283,17 @@ on_outcomes (gpointer data, const char *executor_id, GPtrArray *outcomes)
       WeftTaskOutcome *o = weft_task_outcome_decode (outcomes->pdata[i], &error);
       if (o == NULL)
         {
-          g_warning ("executor %s sent an outcome that does not decode: %s", executor_id,
-                     error->message);
+          /* Which task it was is unknown: the executor is not to be trusted with any. Losing it
+           * reports its tasks lost, so they run elsewhere rather than be waited for. */
+          g_autofree char *why = g_strdup_printf ("it sent an outcome that does not decode: %s",
+                                                  error->message);
+          g_mutex_lock (&c->lock);
+          Executor *bad = g_hash_table_lookup (c->executors, executor_id);
+          /* The AM loop loses it (it alone frees executors: it may be using this one's client). */
+          if (bad && bad->doomed == NULL)
+            bad->doomed = g_steal_pointer (&why);
+          g_cond_signal (&c->wake);
+          g_mutex_unlock (&c->lock);
           continue;
         }
       g_mutex_lock (&c->lock);
@@ -622,15 +633,16 @@ expire (Cluster *c)
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
       Executor *e = v;
-      if (now - e->last_seen_us > c->executor_timeout_us)
+      if (e->doomed || now - e->last_seen_us > c->executor_timeout_us)
         g_ptr_array_add (dead, e);
     }
   for (guint i = 0; i < dead->len; i++)
     {
       Executor *e = dead->pdata[i];
-      g_autofree char *why = g_strdup_printf ("no heartbeat for %" G_GINT64_FORMAT " ms%s",
-                                              (now - e->last_seen_us) / 1000,
-                                              e->registered ? "" : " (never registered)");
+      g_autofree char *why = e->doomed ? g_strdup (e->doomed)
+                             : g_strdup_printf ("no heartbeat for %" G_GINT64_FORMAT " ms%s",
+                                                (now - e->last_seen_us) / 1000,
+                                                e->registered ? "" : " (never registered)");
       lose_executor (c, e, why);
     }
   g_mutex_unlock (&c->lock);
@@ -652,12 +664,12 @@ am_loop (gpointer data)
       g_mutex_unlock (&c->lock);
       if (stopping)
         break;
+      expire (c);
       dispatch (c);
       gint64 now = g_get_monotonic_time ();
       if (now >= next_allocate)
         {
           allocate (c);
-          expire (c);
           next_allocate = now + (awaiting ? ALLOCATE_FAST_US : ALLOCATE_INTERVAL_US);
         }
     }

@@ -1910,7 +1910,8 @@ weft_task_outcome_from_thrift (const weftTaskStatus *s, GError **error)
       for (guint i = 0; i < o->n_types; i++)
         {
           gint32 t = g_array_index (s->types, gint32, i);
-          if (!valid_type (t))
+          /* 0: the split held no value of the column (weft_csv_infer_split). */
+          if (t != 0 && !valid_type (t))
             return malformed (error, "task %" G_GUINT64_FORMAT ": column %u has no valid type "
                               "(%d)", id, i, t), NULL;
           o->types[i] = (WeftDataType) t;

@@ -1021,9 +1021,10 @@ full_outcome (void)
   g_autoptr(WeftBatch) rows = emp_rows ();
   g_ptr_array_add (o->batches, weft_batch_slice (rows, 2, 0));
   o->map_output = map_output (3, 8);
-  o->n_types = 5;
-  o->types = g_new (WeftDataType, 5);
-  for (guint i = 0; i < 5; i++)
+  /* Every type, and 0: a column of which an inferred split held no value. */
+  o->n_types = 6;
+  o->types = g_new (WeftDataType, 6);
+  for (guint i = 0; i < 6; i++)
     o->types[i] = (WeftDataType) (WEFT_DATA_TYPE_DATE - i);
   o->fetch_shuffle_id = 3;
   o->fetch_map_id = G_MAXUINT;

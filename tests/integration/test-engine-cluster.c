@@ -314,6 +314,27 @@ test_examples_cluster_mode (void)
   g_assert_cmpuint (containers_running_job (logs, 0), ==, 2);
 }
 
+/* ---- a tiny file: inference tasks of splits without a record ---- */
+
+static void
+test_tiny_file (void)
+{
+  g_autoptr(Cluster) c = cluster_start (2, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WeftSession) s = cluster_session (c, NULL, &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (c->dir, "tiny.csv", NULL);
+  g_assert_true (g_file_set_contents (path, "a,b\n1,x\n2,\n3,z\n", -1, NULL));
+  const char *opts[] = { "header", "true", "inferSchema", "true", NULL };
+  g_autoptr(WeftDataFrame) df = weft_read_csv (s, path, opts, &error);
+  g_assert_no_error (error);
+  g_autoptr(WeftBatch) rows = weft_df_collect (df, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->n_rows, ==, 3);
+  g_assert_cmpint (rows->columns[0]->type, ==, WEFT_DATA_TYPE_INT64);
+  g_assert_cmpint (rows->columns[0]->values.i64[2], ==, 3);
+}
+
 /* ---- kill -9 of an executor while a shuffle job runs ---- */
 
 typedef struct {
@@ -526,6 +547,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/engine/cluster/examples-match-local", test_examples);
   g_test_add_func ("/engine/cluster/examples-cluster-mode", test_examples_cluster_mode);
+  g_test_add_func ("/engine/cluster/tiny-file", test_tiny_file);
   g_test_add_func ("/engine/cluster/kill-executor", test_kill_executor);
   g_test_add_func ("/engine/cluster/silent-executor", test_silent_executor);
   g_test_add_func ("/engine/cluster/kill-nm", test_kill_nm);
