@@ -62,7 +62,8 @@ main (int argc, char **argv)
   g_autofree char *master = NULL;
   g_autofree char *out = NULL;
   GOptionEntry entries[] = {
-    { "master", 0, 0, G_OPTION_ARG_STRING, &master, "local[N] (default local[1])", "MASTER" },
+    { "master", 0, 0, G_OPTION_ARG_STRING, &master,
+      "local[N], weft, ... (default: weft-submit's, else local[1])", "MASTER" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Q4's output folder (default: a temporary one)", "DIR" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -81,7 +82,9 @@ main (int argc, char **argv)
     }
   const char *query = argv[1], *path = argv[2];
 
-  g_autoptr(WeftSession) spark = weft_session_new ("bench-engine", master ? master : "local[1]", &error);
+  /* Without --master: weft-submit's (WEFT_SUBMIT_PROPERTIES), else local[1]. */
+  const char *fallback = g_getenv ("WEFT_SUBMIT_PROPERTIES") ? NULL : "local[1]";
+  g_autoptr(WeftSession) spark = weft_session_new ("bench-engine", master ? master : fallback, &error);
   if (spark == NULL)
     return fail (query, error);
   const char *opts[] = { "header", "true", "inferSchema", "true", NULL };
