@@ -41,6 +41,9 @@ typedef struct {
   gint64 idle_since_us;         /* when it last ran out of tasks (0: busy) */
   char *doomed;                 /* (nullable) why the AM loop must lose it at once */
   GHashTable *running;          /* task id (guint64*) -> WeftTask* */
+  /* task id (guint64*) -> WeftTaskMetrics*: the latest its heartbeats said of running tasks
+   * (only tasks in `running`; dropped with the task's outcome) */
+  GHashTable *metrics;
   WeftClusterExecutor *client;  /* (nullable) used by the AM loop only */
 } Executor;
 
@@ -115,6 +118,7 @@ executor_free (Executor *e)
   g_free (e->host);
   g_free (e->doomed);
   g_hash_table_unref (e->running);
+  g_hash_table_unref (e->metrics);
   weft_cluster_executor_free (e->client);
   g_free (e);
 }
@@ -196,7 +200,20 @@ lose_executor_counted (Cluster *c, Executor *e, const char *why, gboolean count)
   gpointer k;
   g_hash_table_iter_init (&it, e->running);
   while (g_hash_table_iter_next (&it, &k, NULL))
-    push_lost (c, *(guint64 *) k, e->id, msg);
+    {
+      /* How far the task had got, from the last heartbeat: a task lost late in a long run
+       * reads differently from one that never started. */
+      const WeftTaskMetrics *m = g_hash_table_lookup (e->metrics, k);
+      if (m == NULL)
+        {
+          push_lost (c, *(guint64 *) k, e->id, msg);
+          continue;
+        }
+      g_autofree char *task_msg = g_strdup_printf (
+        "%s (task %" G_GUINT64_FORMAT " lost after %" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT
+        " records read)", msg, *(guint64 *) k, m->run_ms, m->records_read);
+      push_lost (c, *(guint64 *) k, e->id, task_msg);
+    }
   push_lost (c, 0, e->id, msg);
   g_ptr_array_add (c->to_release, g_strdup (e->container_id));
   g_hash_table_remove (c->executors, e->id);
@@ -302,6 +319,7 @@ on_outcomes (gpointer data, const char *executor_id, GPtrArray *outcomes)
       gboolean known = e && g_hash_table_remove (e->running, &o->task_id);
       if (known)
         {
+          g_hash_table_remove (e->metrics, &o->task_id);
           e->free++;
           e->last_seen_us = g_get_monotonic_time ();
           if (g_hash_table_size (e->running) == 0)
@@ -322,13 +340,28 @@ on_outcomes (gpointer data, const char *executor_id, GPtrArray *outcomes)
 
 static gboolean
 on_heartbeat (gpointer data, const char *executor_id, const gint64 *running, guint n,
-              gboolean *reregister)
+              const WeftClusterTaskMetrics *metrics, guint n_metrics, gboolean *reregister)
 {
   Cluster *c = data;
   g_mutex_lock (&c->lock);
   Executor *e = g_hash_table_lookup (c->executors, executor_id);
   if (e)
     e->last_seen_us = g_get_monotonic_time ();
+  for (guint i = 0; e && i < n_metrics; i++)
+    {
+      const WeftClusterTaskMetrics *m = &metrics[i];
+      /* Only tasks still running here: a beat sent before an outcome may arrive after it. */
+      if (!g_hash_table_contains (e->running, &m->task_id))
+        continue;
+      g_hash_table_replace (e->metrics, g_memdup2 (&m->task_id, sizeof (guint64)),
+                            g_memdup2 (&m->metrics, sizeof (WeftTaskMetrics)));
+      g_debug ("executor %s: task %" G_GUINT64_FORMAT " running %" G_GUINT64_FORMAT " ms, %"
+               G_GUINT64_FORMAT " records read, %" G_GUINT64_FORMAT " written, %"
+               G_GUINT64_FORMAT " shuffle bytes read, %" G_GUINT64_FORMAT " written",
+               executor_id, m->task_id, m->metrics.run_ms, m->metrics.records_read,
+               m->metrics.records_written, m->metrics.shuffle_bytes_read,
+               m->metrics.shuffle_bytes_written);
+    }
   gboolean stop = c->stopping || e == NULL;
   g_mutex_unlock (&c->lock);
   *reregister = FALSE;
@@ -481,6 +514,7 @@ start_executor (Cluster *c, const WeftYarnContainer *ct)
   e->node_id = g_strdup (ct->node_id);
   e->running = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                       (GDestroyNotify) weft_task_unref);
+  e->metrics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   e->last_seen_us = g_get_monotonic_time ();
   g_hash_table_insert (c->executors, e->id, e);
   g_autofree char *id = g_strdup (e->id);

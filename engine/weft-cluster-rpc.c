@@ -92,10 +92,31 @@ h_heartbeat (weftDriverEndpointIf *iface, weftExecutorBeatReply **ret, const wef
     return weft_rpc_exception_set (err, WEFT_ERROR_CODE_INVALID_ARGUMENT,
                                    "executor_heartbeat needs an executor id");
   GArray *running = beat->running_tasks;
+  /* Converted to plain values; a negative counter (not one an executor sends) reads as 0. */
+  g_autoptr(GArray) metrics = g_array_new (FALSE, TRUE, sizeof (WeftClusterTaskMetrics));
+  for (guint i = 0; beat->__isset_metrics && beat->metrics && i < beat->metrics->len; i++)
+    {
+      const weftRunningTaskMetrics *r = beat->metrics->pdata[i];
+      if (r == NULL)
+        continue;
+      WeftClusterTaskMetrics m = {
+        .task_id = (guint64) r->task_id,
+        .metrics = {
+          .run_ms = (guint64) MAX (r->run_ms, 0),
+          .records_read = (guint64) MAX (r->records_read, 0),
+          .records_written = (guint64) MAX (r->records_written, 0),
+          .shuffle_bytes_read = (guint64) MAX (r->shuffle_bytes_read, 0),
+          .shuffle_bytes_written = (guint64) MAX (r->shuffle_bytes_written, 0),
+        },
+      };
+      g_array_append_val (metrics, m);
+    }
   gboolean reregister = FALSE;
   gboolean stop = s->handlers->heartbeat (s->data, beat->executor_id,
                                           running ? (const gint64 *) running->data : NULL,
-                                          running ? running->len : 0, &reregister);
+                                          running ? running->len : 0,
+                                          (const WeftClusterTaskMetrics *) (gpointer) metrics->data,
+                                          metrics->len, &reregister);
   (*ret)->stop = stop;
   (*ret)->reregister = reregister;
   return TRUE;

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "weft-rpc.h"
+#include "weft-task.h"
 #include "weft-token.h"
 
 G_BEGIN_DECLS
@@ -22,15 +23,24 @@ typedef struct {
   char *node_id;
 } WeftClusterHello;
 
+/* How far one of an executor's running tasks has got, from its heartbeat. */
+typedef struct {
+  guint64 task_id;
+  WeftTaskMetrics metrics;      /* so far: run_ms is the time so far; spill_bytes is not sent */
+} WeftClusterTaskMetrics;
+
 typedef struct {
   /* Returns FALSE with @error to refuse the executor (unknown id, stopping). */
   gboolean (*registered) (gpointer data, const WeftClusterHello *hello, gint64 *heartbeat_ms,
                           GHashTable *conf_out, GError **error);
   /* @outcomes: GBytes* each an encoded WeftTaskOutcome. */
   void (*outcomes) (gpointer data, const char *executor_id, GPtrArray *outcomes);
-  /* Returns whether the executor should stop; sets *reregister for an unknown executor. */
+  /* @metrics: (array length=n_metrics) what the executor says of its running tasks (none from
+   * an executor that sends no metrics). Returns whether the executor should stop; sets
+   * *reregister for an unknown executor. */
   gboolean (*heartbeat) (gpointer data, const char *executor_id, const gint64 *running,
-                         guint n_running, gboolean *reregister);
+                         guint n_running, const WeftClusterTaskMetrics *metrics,
+                         guint n_metrics, gboolean *reregister);
 } WeftClusterHandlers;
 
 typedef struct _WeftClusterServer WeftClusterServer;

@@ -50,6 +50,8 @@ typedef struct {
   const WeftTaskEnv *env;
   GHashTable *states;   /* WeftPlan* -> NodeState* */
   WeftTaskMetrics metrics;
+  gint64 start_us;      /* when the run began, for run_ms */
+  const WeftShuffleWriter *writer; /* (nullable) SHUFFLE_MAP: the writer, for bytes written */
   /* Set when a shuffle input could not be read (missing, unreachable, corrupt): the task
    * fails as a fetch failure, so the driver recomputes that map output. */
   gboolean fetch_failed;
@@ -106,6 +108,43 @@ state_of (Run *run, const WeftPlan *p)
     }
   g_hash_table_insert (run->states, (gpointer) p, st);
   return st;
+}
+
+static void
+store_live (WeftTaskMetrics *live, const WeftTaskMetrics *m)
+{
+  __atomic_store_n (&live->run_ms, m->run_ms, __ATOMIC_RELAXED);
+  __atomic_store_n (&live->records_read, m->records_read, __ATOMIC_RELAXED);
+  __atomic_store_n (&live->records_written, m->records_written, __ATOMIC_RELAXED);
+  __atomic_store_n (&live->shuffle_bytes_read, m->shuffle_bytes_read, __ATOMIC_RELAXED);
+  __atomic_store_n (&live->shuffle_bytes_written, m->shuffle_bytes_written, __ATOMIC_RELAXED);
+  __atomic_store_n (&live->spill_bytes, m->spill_bytes, __ATOMIC_RELAXED);
+}
+
+/* Publishes the counters so far into env->live (if any): a clock read and a few relaxed atomic
+ * stores, cheap enough for every batch (never per row). run->metrics itself is left alone, so
+ * the outcome's metrics are the same whether anyone watches or not. */
+static void
+publish (Run *run)
+{
+  if (run->env->live == NULL)
+    return;
+  WeftTaskMetrics m = run->metrics;
+  if (run->writer)
+    m.shuffle_bytes_written = weft_shuffle_writer_get_bytes (run->writer);
+  m.run_ms = (guint64) (g_get_monotonic_time () - run->start_us) / 1000;
+  store_live (run->env->live, &m);
+}
+
+void
+weft_task_metrics_load (const WeftTaskMetrics *live, WeftTaskMetrics *out)
+{
+  out->run_ms = __atomic_load_n (&live->run_ms, __ATOMIC_RELAXED);
+  out->records_read = __atomic_load_n (&live->records_read, __ATOMIC_RELAXED);
+  out->records_written = __atomic_load_n (&live->records_written, __ATOMIC_RELAXED);
+  out->shuffle_bytes_read = __atomic_load_n (&live->shuffle_bytes_read, __ATOMIC_RELAXED);
+  out->shuffle_bytes_written = __atomic_load_n (&live->shuffle_bytes_written, __ATOMIC_RELAXED);
+  out->spill_bytes = __atomic_load_n (&live->spill_bytes, __ATOMIC_RELAXED);
 }
 
 static int
@@ -168,6 +207,7 @@ read_bucket (Run *run, gint shuffle_id, guint part, GError **error)
           return NULL;
         }
       run->metrics.shuffle_bytes_read += g_bytes_get_size (seg);
+      publish (run);
     }
   return g_steal_pointer (&bucket);
 }
@@ -1019,6 +1059,8 @@ drain (Iter *it, gboolean (*each) (Run *, WeftBatch *, gpointer, GError **), Run
         break;
       run->metrics.records_read += in->n_rows;
       ok = each (run, in, data, error);
+      /* After each: the batch's writes (rows out, shuffle bytes) count too. */
+      publish (run);
     }
   iter_free (it);
   return ok;
@@ -1187,6 +1229,7 @@ map_task (Run *run, WeftTaskOutcome *o, GError **error)
   if (w == NULL)
     return FALSE;
   m.w = w;
+  run->writer = w;
   WeftPlan *input = task->side == 1 ? p->right : p->child;
   Iter *it = open_partition (run, input, task->partition, error);
   if (it == NULL)
@@ -1255,6 +1298,7 @@ map_task (Run *run, WeftTaskOutcome *o, GError **error)
     }
   /* After the commit: a partition's last block is written then. */
   run->metrics.shuffle_bytes_written = weft_shuffle_writer_get_bytes (w);
+  run->writer = NULL;
   o->map_output = out;
   return TRUE;
 }
@@ -1318,6 +1362,7 @@ weft_task_run (const WeftTask *task, const WeftTaskEnv *env)
 {
   gint64 start = g_get_monotonic_time ();
   Run run = { task, env, g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) node_state_free) };
+  run.start_us = start;
   g_autoptr(WeftTaskOutcome) o = weft_task_outcome_new (task->task_id, WEFT_TASK_SUCCEEDED);
   o->executor_id = g_strdup (env->executor_id);
   g_autoptr(GError) error = NULL;
@@ -1333,6 +1378,7 @@ weft_task_run (const WeftTask *task, const WeftTaskEnv *env)
       }
     case WEFT_TASK_SHUFFLE_MAP:
       ok = map_task (&run, o, &error);
+      run.writer = NULL;  /* freed by map_task, whichever way it returned */
       break;
     case WEFT_TASK_WRITE_CSV:
       ok = write_task (&run, &error);
@@ -1360,5 +1406,7 @@ weft_task_run (const WeftTask *task, const WeftTaskEnv *env)
   g_hash_table_unref (run.states);
   run.metrics.run_ms = (guint64) (g_get_monotonic_time () - start) / 1000;
   o->metrics = run.metrics;
+  if (env->live)
+    store_live (env->live, &run.metrics);
   return g_steal_pointer (&o);
 }

@@ -147,7 +147,19 @@ typedef struct {
   guint fetch_retries;       /* tries per remote segment before a fetch failure */
   WeftTaskFetch fetch;       /* (nullable) remote reads; NULL: every map output is local */
   gpointer fetch_data;
+  /* (nullable) The runner publishes its counters here as it goes (after each batch it reads
+   * or writes, and once more at the end, equal then to the outcome's metrics; run_ms is the
+   * time so far), each field with an atomic store, so another thread may read them with
+   * atomic loads (weft_task_metrics_load) while the task runs. NULL: not published. */
+  WeftTaskMetrics *live;
 } WeftTaskEnv;
+
+/**
+ * weft_task_metrics_load:
+ * Copies @live into @out field by field with atomic loads: any thread, while a runner
+ * publishes into @live. The fields are each current but not a snapshot of one instant.
+ */
+void weft_task_metrics_load (const WeftTaskMetrics *live, WeftTaskMetrics *out);
 
 /**
  * weft_task_run:

@@ -25,9 +25,23 @@ struct ExecutorWelcome {
   3: map<string, string> conf,
 }
 
+/* How far one running task has got, as its runner published it (weft-task.h's
+ * WeftTaskMetrics, run_ms being the time so far). */
+struct RunningTaskMetrics {
+  1: i64 task_id,
+  2: i64 run_ms,
+  3: i64 records_read,
+  4: i64 records_written,
+  5: i64 shuffle_bytes_read,
+  6: i64 shuffle_bytes_written,
+}
+
 struct ExecutorBeat {
   1: string executor_id,
   2: list<i64> running_tasks,
+  /* The metrics so far of the running tasks (Spark's heartbeats carry them too); an older
+   * executor sends none. */
+  3: optional list<RunningTaskMetrics> metrics,
 }
 
 struct ExecutorBeatReply {

@@ -344,20 +344,37 @@ c_heartbeat (gpointer client, gpointer data, weftWeftException **ex, GError **er
 }
 
 gboolean
-executor_driver_heartbeat (ExecutorDriver *d, const guint64 *running, guint n_running,
-                           gboolean *reregister, gboolean *stop, GError **error)
+executor_driver_heartbeat (ExecutorDriver *d, const ExecutorRunningTask *running,
+                           guint n_running, gboolean *reregister, gboolean *stop, GError **error)
 {
   g_autoptr(weftToken) auth = sign (d->secret, d->app_id, d->executor_id);
   g_autoptr(weftExecutorBeat) beat = g_object_new (WEFT_TYPE_EXECUTOR_BEAT, "executor_id",
                                                    d->executor_id, NULL);
   if (beat->running_tasks == NULL)
     beat->running_tasks = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (beat->metrics == NULL)
+    beat->metrics = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n_running; i++)
     {
-      gint64 id = (gint64) running[i];
+      const ExecutorRunningTask *r = &running[i];
+      gint64 id = (gint64) r->task_id;
       g_array_append_val (beat->running_tasks, id);
+      /* i64 on the wire: counters past G_MAXINT64 are clamped rather than sent negative. */
+      g_ptr_array_add (beat->metrics,
+                       g_object_new (WEFT_TYPE_RUNNING_TASK_METRICS, "task_id", id,
+                                     "run_ms", (gint64) MIN (r->metrics.run_ms, G_MAXINT64),
+                                     "records_read",
+                                     (gint64) MIN (r->metrics.records_read, G_MAXINT64),
+                                     "records_written",
+                                     (gint64) MIN (r->metrics.records_written, G_MAXINT64),
+                                     "shuffle_bytes_read",
+                                     (gint64) MIN (r->metrics.shuffle_bytes_read, G_MAXINT64),
+                                     "shuffle_bytes_written",
+                                     (gint64) MIN (r->metrics.shuffle_bytes_written, G_MAXINT64),
+                                     NULL));
     }
   beat->__isset_running_tasks = TRUE;
+  beat->__isset_metrics = TRUE;
   g_autoptr(weftExecutorBeatReply) r = g_object_new (WEFT_TYPE_EXECUTOR_BEAT_REPLY, NULL);
   DriverCall a = { auth, d->executor_id, beat, r };
   if (!weft_rpc_client_call (d->rpc, "executor_heartbeat", WEFT_RPC_IDEMPOTENT, c_heartbeat, &a,

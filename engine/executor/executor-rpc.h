@@ -116,12 +116,20 @@ gboolean executor_driver_register (ExecutorDriver *d, const ExecutorHello *hello
  */
 gboolean executor_driver_send_outcomes (ExecutorDriver *d, GPtrArray *outcomes, GError **error);
 
+/* A task running here and how far it has got. */
+typedef struct {
+  guint64 task_id;
+  WeftTaskMetrics metrics;       /* so far (run_ms: the time so far) */
+} ExecutorRunningTask;
+
 /**
  * executor_driver_heartbeat:
- * @running: (array length=n_running): ids of the tasks running here
+ * @running: (array length=n_running): the tasks running here, each with its metrics so far
+ * Sends their ids (ExecutorBeat.running_tasks) and their metrics (ExecutorBeat.metrics).
  */
-gboolean executor_driver_heartbeat (ExecutorDriver *d, const guint64 *running, guint n_running,
-                                    gboolean *reregister, gboolean *stop, GError **error);
+gboolean executor_driver_heartbeat (ExecutorDriver *d, const ExecutorRunningTask *running,
+                                    guint n_running, gboolean *reregister, gboolean *stop,
+                                    GError **error);
 
 /* ---- the fetcher: segments from other executors ---- */
 

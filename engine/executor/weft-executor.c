@@ -2,10 +2,11 @@
  * serves ExecutorEndpoint on an ephemeral port, registers with the driver, runs the tasks the
  * driver launches on a pool of --cores threads (weft_task_run, the same runner as local mode),
  * sends each outcome back as soon as it is ready, serves the map outputs its own tasks committed
- * to the other executors, and heartbeats. It exits when the driver says so (stop_executor, or a
- * heartbeat reply), when the driver has been unreachable for spark.network.timeout, or on
- * SIGTERM/SIGINT; its shuffle folder goes with it. Nothing a peer sends aborts it: bad input is
- * refused with an exception and the executor keeps serving.
+ * to the other executors, and heartbeats with each running task's metrics so far (the runner
+ * publishes them into the task's Running entry). It exits when the driver says so
+ * (stop_executor, or a heartbeat reply), when the driver has been unreachable for
+ * spark.network.timeout, or on SIGTERM/SIGINT; its shuffle folder goes with it. Nothing a peer
+ * sends aborts it: bad input is refused with an exception and the executor keeps serving.
  *
  *   weft-executor --driver HOST:PORT --app-id APP --executor-id ID --cores N [--memory BYTES]
  *                 [--host HOST] [--shuffle-dir DIR] [--conf GROUP.KEY=VALUE]... [-v]
@@ -92,11 +93,26 @@ typedef struct {
   gboolean stopping;
   gboolean exit_requested;
   int exit_status;
-  GHashTable *running;          /* guint64* task id -> WeftTask* (launched, not yet finished) */
+  GHashTable *running;          /* guint64* task id -> Running* (launched, not yet finished) */
   GHashTable *outputs;          /* guint64 (shuffle << 32 | map) -> char* data path */
   guint executing;              /* tasks inside weft_task_run() */
   guint helpers;                /* heartbeat and sender threads still running */
 } Executor;
+
+/* A launched task. Only the pool thread that runs it removes it from `running`, so that thread
+ * may use `live` without the lock; the runner stores into it atomically while the heartbeat
+ * thread loads from it (holding the lock, so the entry stays). */
+typedef struct {
+  WeftTask *task;
+  WeftTaskMetrics live;
+} Running;
+
+static void
+running_free (Running *r)
+{
+  weft_task_unref (r->task);
+  g_free (r);
+}
 
 static gpointer sentinel_stop = &sentinel_stop;
 
@@ -276,19 +292,23 @@ heartbeat_main (gpointer data)
   while (!weft_waiter_wait_until (ex->beat_wake, g_get_monotonic_time () + ex->heartbeat_us)
          && !is_stopping (ex))
     {
-      g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+      g_autoptr(GArray) tasks = g_array_new (FALSE, FALSE, sizeof (ExecutorRunningTask));
       g_mutex_lock (&ex->lock);
       GHashTableIter it;
-      gpointer k;
+      gpointer k, v;
       g_hash_table_iter_init (&it, ex->running);
-      while (g_hash_table_iter_next (&it, &k, NULL))
-        g_array_append_val (ids, *(guint64 *) k);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          ExecutorRunningTask t = { .task_id = *(guint64 *) k };
+          weft_task_metrics_load (&((Running *) v)->live, &t.metrics);
+          g_array_append_val (tasks, t);
+        }
       g_mutex_unlock (&ex->lock);
 
       gboolean reregister = FALSE, stop = FALSE;
       g_autoptr(GError) e = NULL;
-      if (executor_driver_heartbeat (d, (const guint64 *) ids->data, ids->len, &reregister, &stop,
-                                     &e))
+      if (executor_driver_heartbeat (d, (const ExecutorRunningTask *) (gpointer) tasks->data,
+                                     tasks->len, &reregister, &stop, &e))
         {
           last_ok = g_get_monotonic_time ();
           if (failing)
@@ -573,6 +593,8 @@ run_task (gpointer item, gpointer user_data)
   gboolean skip = ex->stopping;
   if (!skip)
     ex->executing++;
+  /* The entry stays until this thread removes it below: its metrics are ours to publish to. */
+  Running *entry = g_hash_table_lookup (ex->running, &task->task_id);
   g_mutex_unlock (&ex->lock);
   if (skip)
     {
@@ -594,6 +616,7 @@ run_task (gpointer item, gpointer user_data)
     .fetch_retries = ex->fetch_retries,
     .fetch = fetch_segment,
     .fetch_data = &fc,
+    .live = entry ? &entry->live : NULL,
   };
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr(WeftTaskOutcome) o = weft_task_run (task, &env);
@@ -664,8 +687,9 @@ op_launch (gpointer data, GPtrArray *tasks, GError **error)
   for (guint i = 0; i < tasks->len; i++)
     {
       WeftTask *t = tasks->pdata[i];
-      g_hash_table_insert (ex->running, g_memdup2 (&t->task_id, sizeof (guint64)),
-                           weft_task_ref (t));
+      Running *r = g_new0 (Running, 1);
+      r->task = weft_task_ref (t);
+      g_hash_table_insert (ex->running, g_memdup2 (&t->task_id, sizeof (guint64)), r);
     }
   g_mutex_unlock (&ex->lock);
   for (guint i = 0; i < tasks->len; i++)
@@ -1030,7 +1054,7 @@ main (int argc, char **argv)
   g_mutex_init (&ex->lock);
   g_cond_init (&ex->changed);
   ex->running = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                       (GDestroyNotify) weft_task_unref);
+                                       (GDestroyNotify) running_free);
   ex->outputs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   ex->outcomes = g_async_queue_new_full ((GDestroyNotify) g_bytes_unref);
   ex->beat_wake = weft_waiter_new ();

@@ -27,6 +27,10 @@ typedef struct {
   gint lose_map_outputs;       /* delete this many map outputs after their task succeeded, and
                                 * report the executor lost (a task id 0 outcome) */
   gint map_tasks, result_tasks, fetch_failures;
+  /* What the runner published into env->live: tasks whose final live values equal their
+   * outcome's metrics, and map tasks among them whose live values showed rows read and
+   * shuffle bytes written. */
+  gint live_equal, live_map_with_rows;
 } Faults;
 
 static Faults faults;
@@ -79,8 +83,9 @@ static void
 faulty_launch (gpointer backend, WeftTask *task)
 {
   Faulty *f = backend;
+  WeftTaskMetrics live = { 0 };
   WeftTaskEnv env = { .executor_id = "exec-1", .host = "localhost", .shuffle_dir = f->dir,
-                      .block_size = 4096, .fetch_retries = 1 };
+                      .block_size = 4096, .fetch_retries = 1, .live = &live };
   gboolean map = task->kind == WEFT_TASK_SHUFFLE_MAP;
   if (map)
     faults.map_tasks++;
@@ -97,6 +102,12 @@ faulty_launch (gpointer backend, WeftTask *task)
       return;
     }
   WeftTaskOutcome *o = weft_task_run (task, &env);
+  WeftTaskMetrics seen;
+  weft_task_metrics_load (&live, &seen);
+  if (task->kind != WEFT_TASK_INFER_CSV && memcmp (&seen, &o->metrics, sizeof seen) == 0)
+    faults.live_equal++;
+  if (map && seen.records_read > 0 && seen.shuffle_bytes_written > 0)
+    faults.live_map_with_rows++;
   if (o->state == WEFT_TASK_FETCH_FAILED)
     faults.fetch_failures++;
   if (o->state == WEFT_TASK_SUCCEEDED && o->map_output)
@@ -209,6 +220,9 @@ test_clean_run (void)
   check_sums (rows);
   g_assert_cmpint (faults.map_tasks, >=, 2);
   g_assert_cmpint (faults.fetch_failures, ==, 0);
+  /* Every task published its counters into env->live, ending with the outcome's metrics. */
+  g_assert_cmpint (faults.live_equal, ==, faults.map_tasks + faults.result_tasks);
+  g_assert_cmpint (faults.live_map_with_rows, ==, faults.map_tasks);
 }
 
 static void

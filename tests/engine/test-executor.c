@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "weft-app-auth.h"
+#include "weft-csv.h"
 #include "weft-fs.h"
 #include "weft-net.h"
 #include "weft-plan.h"
@@ -69,6 +70,9 @@ typedef struct {
   gboolean stop_in_beat;
   guint beats;
   GArray *running;             /* guint64: the task ids of the last heartbeat */
+  guint64 watch_task;          /* a task whose heartbeat metrics are kept in `seen` */
+  GArray *seen;                /* WeftTaskMetrics of watch_task, one per beat that had it */
+  guint bad_metrics;           /* beats whose metrics did not match running_tasks */
   guint refused;               /* calls with a bad token */
   guint bad_outcomes;          /* outcomes that did not decode */
 } Driver;
@@ -163,6 +167,25 @@ d_heartbeat (weftDriverEndpointIf *iface, weftExecutorBeatReply **ret, const wef
       guint64 id = (guint64) g_array_index (beat->running_tasks, gint64, i);
       g_array_append_val (d->running, id);
     }
+  /* Field 3: one entry per running task, in the same order. */
+  guint n_metrics = beat->metrics ? beat->metrics->len : 0;
+  if (!beat->__isset_metrics || n_metrics != d->running->len)
+    d->bad_metrics++;
+  for (guint i = 0; i < n_metrics; i++)
+    {
+      const weftRunningTaskMetrics *m = beat->metrics->pdata[i];
+      if (i >= d->running->len || (guint64) m->task_id != g_array_index (d->running, guint64, i))
+        {
+          d->bad_metrics++;
+          continue;
+        }
+      if ((guint64) m->task_id != d->watch_task)
+        continue;
+      WeftTaskMetrics wm = { (guint64) m->run_ms, (guint64) m->records_read,
+                             (guint64) m->records_written, (guint64) m->shuffle_bytes_read,
+                             (guint64) m->shuffle_bytes_written, 0 };
+      g_array_append_val (d->seen, wm);
+    }
   (*ret)->stop = d->stop_in_beat;
   g_cond_broadcast (&d->cond);
   g_mutex_unlock (&d->lock);
@@ -248,6 +271,7 @@ fixture_setup (Fixture *f, gconstpointer data)
                                        (GDestroyNotify) weft_task_outcome_free);
   d->conf = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   d->running = g_array_new (FALSE, FALSE, sizeof (guint64));
+  d->seen = g_array_new (FALSE, FALSE, sizeof (WeftTaskMetrics));
   /* Small blocks: segments of several frames. */
   g_hash_table_insert (d->conf, g_strdup ("spark.weft.shuffle.blockSize"), g_strdup ("1k"));
   g_hash_table_insert (d->conf, g_strdup ("spark.network.timeout"), g_strdup ("30000"));
@@ -303,6 +327,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_hash_table_unref (d->outcomes);
   g_hash_table_unref (d->conf);
   g_array_unref (d->running);
+  g_array_unref (d->seen);
   g_mutex_clear (&d->lock);
   g_cond_clear (&d->cond);
   weft_fs_remove_tree (f->dir, NULL);
@@ -1170,6 +1195,104 @@ test_many_tasks (Fixture *f, gconstpointer data)
   g_mutex_unlock (&f->driver.lock);
 }
 
+/* A CSV scan long enough for several heartbeats: while it runs, each beat carries its metrics so
+ * far (rows read growing, never past the outcome's), and the beats after its outcome no longer
+ * name it. */
+#define METRICS_ROWS 4000000
+#define METRICS_TASK 1201
+
+static void
+test_heartbeat_metrics (Fixture *f, gconstpointer data)
+{
+  /* The file: "j,j" for j < 1000, over and over (one chunk formatted, then copied: fast
+   * even under the sanitizers), one split; the filter keeps 1 row in 100, so the result
+   * stays small while the scan reads every row. */
+  g_autofree char *path = g_build_filename (f->dir, "metrics.csv", NULL);
+  g_autoptr(GString) chunk = g_string_new (NULL);
+  for (guint j = 0; j < 1000; j++)
+    g_string_append_printf (chunk, "%u,%u\n", j, j);
+  g_autoptr(GString) text = g_string_sized_new (chunk->len * (METRICS_ROWS / 1000));
+  for (guint i = 0; i < METRICS_ROWS / 1000; i++)
+    g_string_append_len (text, chunk->str, (gssize) chunk->len);
+  g_assert_true (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
+
+  g_mutex_lock (&f->driver.lock);
+  f->driver.heartbeat_ms = 10;
+  f->driver.watch_task = METRICS_TASK;
+  g_mutex_unlock (&f->driver.lock);
+  Proc *p = spawn_executor (f, "1", NULL);
+  WeftRpcClient *c = client_of (f, wait_registered (f, p));
+
+  g_autoptr(WeftSchema) schema = weft_schema_new ();
+  weft_schema_add_field (schema, "k", WEFT_DATA_TYPE_INT64, FALSE);
+  weft_schema_add_field (schema, "v", WEFT_DATA_TYPE_INT64, FALSE);
+  g_autoptr(WeftCsvOptions) csv = weft_csv_options_new ();
+  csv->batch_rows = 1000;   /* many batches: metrics are published after each */
+  const char *files[] = { path, NULL };
+  g_autoptr(WeftPlan) scan = weft_plan_csv_scan (files, csv, schema);
+  g_autoptr(WeftExpr) cond = weft_expr_binary (
+    WEFT_EXPR_OP_EQ,
+    weft_expr_binary (WEFT_EXPR_OP_MOD, weft_expr_col ("v"), weft_expr_lit_int64 (100)),
+    weft_expr_lit_int64 (0));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WeftPlan) filter = weft_plan_filter (scan, cond, &error);
+  g_assert_no_error (error);
+  g_autoptr(WeftTask) t = new_task (WEFT_TASK_RESULT, METRICS_TASK, filter, 0);
+  WeftNodeInfo *info = weft_node_info_new (1);
+  info->splits = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_csv_split_free);
+  g_ptr_array_add (info->splits, weft_csv_split_new (path, 0, (gint64) text->len));
+  weft_task_set_info (t, scan, info);
+  set_info (t, filter, 1, -1);
+  launch (f, c, &t, 1);
+
+  g_autoptr(WeftTaskOutcome) o = wait_outcome (f, METRICS_TASK);
+  assert_succeeded (o);
+  g_autoptr(GArray) v = column_values (o->batches, 1);
+  g_assert_cmpuint (v->len, ==, METRICS_ROWS / 100);
+  g_assert_cmpuint (o->metrics.records_read, ==, METRICS_ROWS / 100);
+
+  /* The second beat after the outcome came was assembled after it: the task is gone from it
+   * (an earlier one may have been assembled before the outcome was sent). */
+  Driver *d = &f->driver;
+  g_mutex_lock (&d->lock);
+  guint beats = d->beats;
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+  while (d->beats < beats + 2)
+    g_assert_true (g_cond_wait_until (&d->cond, &d->lock, deadline));
+  g_assert_cmpuint (d->bad_metrics, ==, 0);
+  for (guint i = 0; i < d->running->len; i++)
+    g_assert_cmpuint (g_array_index (d->running, guint64, i), !=, METRICS_TASK);
+  /* Every beat while it ran named it with its metrics so far: never decreasing, never past
+   * the outcome's. The scan takes about ten heartbeat intervals here (far more under the
+   * sanitizers), so at least two beats saw rows read, and more in the later one. */
+  g_test_message ("%u beats carried task %u's metrics", d->seen->len, METRICS_TASK);
+  g_assert_cmpuint (d->seen->len, >=, 1);
+  guint with_rows = 0;
+  for (guint i = 0; i < d->seen->len; i++)
+    {
+      const WeftTaskMetrics *m = &g_array_index (d->seen, WeftTaskMetrics, i);
+      g_assert_cmpuint (m->records_read, <=, o->metrics.records_read);
+      g_assert_cmpuint (m->records_written, <=, o->metrics.records_written);
+      g_assert_cmpuint (m->run_ms, <=, o->metrics.run_ms);
+      if (i > 0)
+        {
+          const WeftTaskMetrics *prev = &g_array_index (d->seen, WeftTaskMetrics, i - 1);
+          g_assert_cmpuint (m->records_read, >=, prev->records_read);
+          g_assert_cmpuint (m->run_ms, >=, prev->run_ms);
+        }
+      if (m->records_read > 0)
+        with_rows++;
+      g_test_message ("beat %u: %" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT " rows read", i,
+                      m->run_ms, m->records_read);
+    }
+  g_assert_cmpuint (with_rows, >=, 2);
+  const WeftTaskMetrics *last = &g_array_index (d->seen, WeftTaskMetrics, d->seen->len - 1);
+  const WeftTaskMetrics *first = &g_array_index (d->seen, WeftTaskMetrics,
+                                                 d->seen->len - with_rows);
+  g_assert_cmpuint (last->records_read, >, first->records_read);
+  g_mutex_unlock (&d->lock);
+}
+
 /* A task stuck fetching from a peer that never answers: the heartbeat reports it running, and
  * stop_executor still ends the process at once, task abandoned, shuffle folder gone. */
 static void
@@ -1328,6 +1451,7 @@ main (int argc, char **argv)
   ADD ("fetch-not-found", test_fetch_not_found);
   ADD ("stop", test_stop);
   ADD ("stop-abandons-tasks", test_stop_abandons_tasks);
+  ADD ("heartbeat-metrics", test_heartbeat_metrics);
   ADD ("heartbeat-stop", test_heartbeat_stop);
   ADD ("driver-gone", test_driver_gone);
   ADD ("driver-away", test_driver_away);

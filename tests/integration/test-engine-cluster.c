@@ -486,6 +486,9 @@ test_memory_quota (void)
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "MEMORY_EXCEEDED"));
   g_assert_nonnull (strstr (error->message, "memory limit"));
+  /* How far the task had got, from the executor's heartbeats (if one came before the kill). */
+  g_test_message ("heartbeat metrics in the error: %s",
+                  strstr (error->message, "records read") ? "yes" : "no");
 }
 
 /* ---- dynamic allocation ---- */
