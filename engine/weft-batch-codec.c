@@ -14,24 +14,6 @@
 /* Smallest field entry (type, nullable, name_len) plus the smallest column section (flags). */
 #define MIN_COLUMN_BYTES 7
 
-static gsize
-value_width (WeftDataType type)
-{
-  switch (type)
-    {
-    case WEFT_DATA_TYPE_INT64:
-    case WEFT_DATA_TYPE_DOUBLE:
-      return 8;
-    case WEFT_DATA_TYPE_DATE:
-      return 4;
-    case WEFT_DATA_TYPE_BOOL:
-      return 1;
-    case WEFT_DATA_TYPE_STRING:
-      return 0;
-    }
-  return 0;
-}
-
 static gboolean
 column_has_nulls (const WeftColumn *c)
 {
@@ -109,7 +91,7 @@ weft_batch_get_encoded_size (const WeftBatch *batch)
       if (c->type == WEFT_DATA_TYPE_STRING)
         size += 8 + n * 8 + string_data_len (c, n);
       else
-        size += n * value_width (c->type);
+        size += n * weft_data_type_width (c->type);
     }
   return size;
 }
@@ -137,7 +119,7 @@ encode_column (guint8 *p, const WeftColumn *c, gsize n)
       p += nb;
     }
   if (c->type != WEFT_DATA_TYPE_STRING)
-    return put_array (p, c->values.raw, n, value_width (c->type));
+    return put_array (p, c->values.raw, n, weft_data_type_width (c->type));
 
   if (c->offsets[0] == 0)
     p = put_array (p, c->offsets + 1, n, sizeof (guint64));
@@ -306,7 +288,7 @@ read_validity (Cursor *cur, guint8 flags, gsize n, const guint8 **out, GError **
 static WeftColumn *
 read_fixed (Cursor *cur, WeftDataType type, gsize n, const guint8 *validity, GError **error)
 {
-  gsize width = value_width (type);
+  gsize width = weft_data_type_width (type);
   const guint8 *values;
   g_autoptr (WeftColumn) c = NULL;
 

@@ -11,8 +11,8 @@
 #include <math.h>
 #include <string.h>
 
-static gsize
-value_width (WeftDataType type)
+gsize
+weft_data_type_width (WeftDataType type)
 {
   switch (type)
     {
@@ -45,7 +45,7 @@ bit_clear (guint8 *bits, gsize i)
 static void
 set_capacity (WeftColumn *column, gsize capacity)
 {
-  gsize width = value_width (column->type);
+  gsize width = weft_data_type_width (column->type);
 
   if (column->type == WEFT_DATA_TYPE_STRING)
     column->offsets = g_renew (guint64, column->offsets, capacity + 1);
@@ -152,8 +152,8 @@ weft_column_append_null (WeftColumn *column)
   if (column->type == WEFT_DATA_TYPE_STRING)
     column->offsets[row + 1] = column->offsets[row];
   else
-    memset ((char *) column->values.raw + row * value_width (column->type), 0,
-            value_width (column->type));
+    memset ((char *) column->values.raw + row * weft_data_type_width (column->type), 0,
+            weft_data_type_width (column->type));
   column->length++;
 }
 
@@ -212,8 +212,8 @@ weft_column_set_null (WeftColumn *column, gsize row)
   bit_clear (column->validity, row);
   column->null_count++;
   if (column->type != WEFT_DATA_TYPE_STRING)
-    memset ((char *) column->values.raw + row * value_width (column->type), 0,
-            value_width (column->type));
+    memset ((char *) column->values.raw + row * weft_data_type_width (column->type), 0,
+            weft_data_type_width (column->type));
 }
 
 /* Copies @n validity bits from src (starting at @offset) to column (starting at its length). */
@@ -265,7 +265,7 @@ weft_column_append_range (WeftColumn *column, const WeftColumn *src, gsize offse
     }
   else
     {
-      gsize width = value_width (column->type);
+      gsize width = weft_data_type_width (column->type);
 
       memcpy ((char *) column->values.raw + column->length * width,
               (const char *) src->values.raw + offset * width, n * width);
@@ -388,7 +388,7 @@ weft_column_get_bytes (const WeftColumn *column)
   if (column->type == WEFT_DATA_TYPE_STRING)
     bytes += (column->capacity + 1) * sizeof (guint64) + column->data_capacity;
   else
-    bytes += MAX (column->capacity, 1) * value_width (column->type);
+    bytes += MAX (column->capacity, 1) * weft_data_type_width (column->type);
   if (column->validity != NULL)
     bytes += (column->capacity + 7) / 8 + 1;
   return bytes;

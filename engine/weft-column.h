@@ -11,6 +11,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * weft_data_type_width:
+ * Returns: the bytes of one value of @type in a column's values (0 for strings, which are
+ *   offsets plus bytes).
+ */
+gsize weft_data_type_width (WeftDataType type);
+
 typedef struct
 {
   /*< private >*/

@@ -45,24 +45,6 @@ struct _WeftSpillFile
   GByteArray *stored; /* scratch: the compressed payload */
 };
 
-static gsize
-fixed_width (WeftDataType type)
-{
-  switch (type)
-    {
-    case WEFT_DATA_TYPE_INT64:
-    case WEFT_DATA_TYPE_DOUBLE:
-      return 8;
-    case WEFT_DATA_TYPE_DATE:
-      return 4;
-    case WEFT_DATA_TYPE_BOOL:
-      return 1;
-    case WEFT_DATA_TYPE_STRING:
-      return 0;
-    }
-  return 0;
-}
-
 static gboolean
 io_error (WeftSpillFile *file, const char *what, GError **error)
 {
@@ -153,7 +135,7 @@ serialize_column (GByteArray *raw, const WeftColumn *c)
         g_byte_array_append (raw, (const guint8 *) c->data + c->offsets[0], ch.data_bytes);
     }
   else if (n > 0)
-    g_byte_array_append (raw, (const guint8 *) c->values.raw, n * fixed_width (c->type));
+    g_byte_array_append (raw, (const guint8 *) c->values.raw, n * weft_data_type_width (c->type));
 }
 
 gboolean
@@ -272,7 +254,7 @@ read_column (WeftSpillFile *file, Cursor *cur, WeftDataType want, guint64 n_rows
     }
   else
     {
-      gsize width = fixed_width (want);
+      gsize width = weft_data_type_width (want);
 
       if (n_rows > G_MAXSIZE / width || (p = take_bytes (cur, n_rows * width)) == NULL)
         return malformed (file, "short values", error), NULL;
