@@ -4,6 +4,7 @@
 noinst_LTLIBRARIES += engine/libweft-engine-core.la
 engine_libweft_engine_core_la_SOURCES = \
 	engine/weft-engine-error.c engine/weft-engine-error.h \
+	engine/weft-spark-conf.c engine/weft-spark-conf.h \
 	engine/weft-schema.c engine/weft-schema.h \
 	engine/weft-column.c engine/weft-column.h \
 	engine/weft-selection.c engine/weft-selection.h \

@@ -21,6 +21,7 @@
 #include "weft-conf.h"
 #include "weft-daemon.h"
 #include "weft-engine-error.h"
+#include "weft-spark-conf.h"
 #include "weft-task.h"
 #include "weft-task-rpc.h"
 #include "weft-yarn-rpc.h"
@@ -724,67 +725,31 @@ find_executor (Cluster *c)
   return g_build_filename (BINDIR, "weft-executor", NULL);
 }
 
+/* The cluster's keys, looked up with their defaults and read with Spark's syntax
+ * (weft-spark-conf); memory sizes without a unit are MiB, as in Spark. */
 static gboolean
 parse_size (Cluster *c, const char *key, const char *fallback, gint64 *out, GError **error)
 {
-  const char *v = sconf (c, key, fallback);
-  GError *local = NULL;
-  if (weft_parse_size (v, out, &local) && *out > 0)
-    return TRUE;
-  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-               "%s = \"%s\": %s", key, v, local ? local->message : "must be positive");
-  g_clear_error (&local);
-  return FALSE;
+  return weft_spark_conf_size (key, sconf (c, key, fallback), 1024 * 1024, out, error);
 }
 
 static gboolean
 parse_count (Cluster *c, const char *key, const char *fallback, guint *out, GError **error)
 {
-  const char *v = sconf (c, key, fallback);
-  char *end = NULL;
-  guint64 n = g_ascii_strtoull (v, &end, 10);
-  if (end && *end == '\0' && end != v && n >= 1 && n <= 10000)
-    {
-      *out = (guint) n;
-      return TRUE;
-    }
-  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-               "%s = \"%s\": expected a whole number from 1 to 10000", key, v);
-  return FALSE;
+  return weft_spark_conf_count (key, sconf (c, key, fallback), 1, 10000, out, error);
 }
 
 /* As parse_count, but 0 is allowed. */
 static gboolean
 parse_count0 (Cluster *c, const char *key, const char *fallback, guint *out, GError **error)
 {
-  const char *v = sconf (c, key, fallback);
-  if (g_strcmp0 (v, "0") == 0)
-    {
-      *out = 0;
-      return TRUE;
-    }
-  return parse_count (c, key, fallback, out, error);
+  return weft_spark_conf_count (key, sconf (c, key, fallback), 0, 10000, out, error);
 }
 
 static gboolean
 parse_duration (Cluster *c, const char *key, const char *fallback, gint64 *out_us, GError **error)
 {
-  const char *v = sconf (c, key, fallback);
-  GError *local = NULL;
-  /* Spark's durations default to milliseconds when no unit is given. */
-  char *end = NULL;
-  guint64 ms = g_ascii_strtoull (v, &end, 10);
-  if (end && *end == '\0' && end != v)
-    {
-      *out_us = (gint64) ms * 1000;
-      return TRUE;
-    }
-  if (weft_parse_duration (v, out_us, &local))
-    return TRUE;
-  g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION, "%s = \"%s\": %s", key, v,
-               local->message);
-  g_error_free (local);
-  return FALSE;
+  return weft_spark_conf_duration (key, sconf (c, key, fallback), out_us, error);
 }
 
 static void cluster_free (Cluster *c);

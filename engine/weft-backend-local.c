@@ -4,9 +4,8 @@
  * folder removed when the session closes. */
 #include "weft/weft-backend.h"
 
-#include <glib/gstdio.h>
-
 #include "weft-engine-error.h"
+#include "weft-fs.h"
 #include "weft-shuffle.h"
 #include "weft-task-rpc.h"
 #include "weft-task.h"
@@ -123,23 +122,6 @@ local_launch (gpointer backend, WeftTask *task)
   g_thread_pool_push (l->pool, weft_task_ref (task), NULL);
 }
 
-/* Removes the shuffle folder (flat: map output files only). */
-static void
-remove_dir (const char *path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *f = g_build_filename (path, name, NULL);
-      g_unlink (f);
-    }
-  g_dir_close (d);
-  g_rmdir (path);
-}
-
 static void
 local_close (gpointer backend, gboolean succeeded, const char *diagnostics)
 {
@@ -147,7 +129,7 @@ local_close (gpointer backend, gboolean succeeded, const char *diagnostics)
   if (l == NULL)
     return;
   g_thread_pool_free (l->pool, FALSE, TRUE);
-  remove_dir (l->shuffle_dir);
+  weft_fs_remove_tree (l->shuffle_dir, NULL);
   g_free (l->shuffle_dir);
   g_free (l->app_id);
   g_async_queue_unref (l->outcomes);

@@ -14,6 +14,7 @@
 #include "weft-csv.h"
 #include "weft-engine-error.h"
 #include "weft-exec.h"
+#include "weft-spark-conf.h"
 #include "weft-optimizer.h"
 #include "weft-output-job.h"
 #include "weft-physical.h"
@@ -193,53 +194,6 @@ weft_session_builder_parse_args (WeftSessionBuilder *b, int *argc, char ***argv,
   return TRUE;
 }
 
-/* A size as Spark writes them: 512m, 1g, 1.5g, 64k, 2t (powers of 1024, an optional trailing
- * "b"); a bare number is in @bare_unit bytes. */
-static gboolean
-parse_size (const char *key, const char *text, gint64 bare_unit, gint64 *out, GError **error)
-{
-  char *end = NULL;
-  double v = g_ascii_strtod (text, &end);
-  gint64 unit = bare_unit;
-  if (end != text && *end)
-    {
-      switch (g_ascii_tolower (*end++))
-        {
-        case 'b': unit = 1; end--; break;
-        case 'k': unit = 1024; break;
-        case 'm': unit = 1024 * 1024; break;
-        case 'g': unit = (gint64) 1024 * 1024 * 1024; break;
-        case 't': unit = (gint64) 1024 * 1024 * 1024 * 1024; break;
-        default: unit = 0; break;
-        }
-      if (unit && g_ascii_tolower (*end) == 'b')
-        end++;
-    }
-  if (end == text || *end || unit == 0 || !(v > 0) || v * (double) unit > 1e15)
-    {
-      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "%s = \"%s\" is not a size: write e.g. 512m, 1g or 64k", key, text);
-      return FALSE;
-    }
-  *out = (gint64) (v * (double) unit);
-  return TRUE;
-}
-
-static gboolean
-parse_count (const char *key, const char *text, guint *out, GError **error)
-{
-  char *end = NULL;
-  guint64 v = g_ascii_strtoull (text, &end, 10);
-  if (end == text || *end || v < 1 || v > 100000)
-    {
-      g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_BAD_OPTION,
-                   "%s = \"%s\" is not a whole number from 1 to 100000", key, text);
-      return FALSE;
-    }
-  *out = (guint) v;
-  return TRUE;
-}
-
 static const char *
 conf_or (GHashTable *conf, const char *key, const char *fallback)
 {
@@ -279,20 +233,21 @@ weft_session_builder_get_or_create (WeftSessionBuilder *b, GError **error)
 
   gint64 memory = 0, split = 0;
   guint cores = 1, shuffle = 0;
-  if (!parse_size ("spark.executor.memory",
+  if (!weft_spark_conf_size ("spark.executor.memory",
                    conf_or (b->conf, "spark.executor.memory", DEFAULT_EXECUTOR_MEMORY),
                    1024 * 1024, &memory, error)
-      || !parse_size ("spark.sql.files.maxPartitionBytes",
+      || !weft_spark_conf_size ("spark.sql.files.maxPartitionBytes",
                       conf_or (b->conf, "spark.sql.files.maxPartitionBytes", "128m"), 1, &split, error)
-      || !parse_count ("spark.executor.cores", conf_or (b->conf, "spark.executor.cores", "1"), &cores,
+      || !weft_spark_conf_count ("spark.executor.cores", conf_or (b->conf, "spark.executor.cores", "1"),
+                                 1, 100000, &cores,
                        error))
     return NULL;
   guint max_failures = 4;
-  if (!parse_count ("spark.task.maxFailures", conf_or (b->conf, "spark.task.maxFailures", "4"),
-                    &max_failures, error))
+  if (!weft_spark_conf_count ("spark.task.maxFailures", conf_or (b->conf, "spark.task.maxFailures", "4"),
+                              1, 100000, &max_failures, error))
     return NULL;
   const char *sp = g_hash_table_lookup (b->conf, "spark.sql.shuffle.partitions");
-  if (sp && !parse_count ("spark.sql.shuffle.partitions", sp, &shuffle, error))
+  if (sp && !weft_spark_conf_count ("spark.sql.shuffle.partitions", sp, 1, 100000, &shuffle, error))
     return NULL;
 
   const WeftBackendOps *ops = weft_backend_lookup (master_copy, error);

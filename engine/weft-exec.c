@@ -49,7 +49,6 @@ typedef struct {
   guint partition;
   guint stage_attempt;
   gboolean reported;     /* its outcome came: later copies are ignored */
-  WeftTask *task;
 } TaskRec;
 
 typedef struct {
@@ -86,13 +85,6 @@ stage_free (Stage *s)
     g_ptr_array_unref (s->outputs);
   g_free (s->done);
   g_free (s);
-}
-
-static void
-task_rec_free (TaskRec *r)
-{
-  weft_task_unref (r->task);
-  g_free (r);
 }
 
 /* ---- planning: partitions, splits and shuffles of every node ---- */
@@ -302,7 +294,7 @@ launch_task (Job *job, Stage *s, guint partition)
       task->write_path = weft_output_job_task_path (job->job, partition, task->attempt, NULL);
     }
   TaskRec *r = g_new0 (TaskRec, 1);
-  *r = (TaskRec) { s, partition, s->attempt, FALSE, weft_task_ref (task) };
+  *r = (TaskRec) { s, partition, s->attempt, FALSE };
   g_hash_table_insert (job->tasks, g_memdup2 (&task->task_id, sizeof (guint64)), r);
   s->running[partition] = task->task_id;
   job->n_running++;
@@ -370,6 +362,20 @@ deliver_result (Job *job, guint partition, WeftTaskOutcome *o, GError **error)
   if (job->result_kind == WEFT_TASK_WRITE_CSV)
     return weft_output_job_commit_task (job->job, partition, job->result->failures[partition],
                                         error);
+  if (job->result_kind == WEFT_TASK_INFER_CSV)
+    {
+      WeftCsvInference *inference = job->sink_data;
+      guint n_cols = weft_csv_inference_get_n_columns (inference);
+      if (o->types == NULL || o->n_types != n_cols)
+        {
+          g_set_error (error, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_MALFORMED,
+                       "schema inference task %u gave %u types for %u columns", partition,
+                       o->types ? o->n_types : 0, n_cols);
+          return FALSE;
+        }
+      weft_csv_inference_set_task_types (inference, partition, o->types);
+      return TRUE;
+    }
   if (job->sink == NULL || o->batches == NULL)
     return TRUE;
   for (guint i = 0; i < o->batches->len; i++)
@@ -557,7 +563,7 @@ job_done (const Job *job)
 static gboolean
 run_job (WeftExec *ex, WeftPlan *plan, WeftTaskKind kind, void (*on_start) (guint, gpointer),
          WeftExecSink sink, gpointer data, WeftOutputJob *out, const WeftCsvWriteOptions *options,
-         GError **error)
+         WeftNodeInfo *root_info, GError **error)
 {
   Job job = { 0 };
   job.ex = ex;
@@ -567,12 +573,15 @@ run_job (WeftExec *ex, WeftPlan *plan, WeftTaskKind kind, void (*on_start) (guin
   job.map_stages = g_hash_table_new (NULL, NULL);
   job.stages = g_ptr_array_new_with_free_func ((GDestroyNotify) stage_free);
   job.tasks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                     (GDestroyNotify) task_rec_free);
+                                     g_free);
   job.result_kind = kind;
   job.sink = sink;
   job.sink_data = data;
   job.job = out;
   job.write_options = options;
+  /* (transfer full) what the caller already decided about the root (annotate keeps it). */
+  if (root_info)
+    g_hash_table_insert (job.info, plan, root_info);
   gboolean ok = annotate (&job, plan, error);
   if (ok)
     {
@@ -638,38 +647,17 @@ gboolean
 weft_exec_run (WeftExec *ex, WeftPlan *plan, void (*on_start) (guint, gpointer), WeftExecSink sink,
                gpointer user_data, GError **error)
 {
-  return run_job (ex, plan, WEFT_TASK_RESULT, on_start, sink, user_data, NULL, NULL, error);
+  return run_job (ex, plan, WEFT_TASK_RESULT, on_start, sink, user_data, NULL, NULL, NULL, error);
 }
 
 gboolean
 weft_exec_write_csv (WeftExec *ex, WeftPlan *plan, WeftOutputJob *job,
                      const WeftCsvWriteOptions *options, GError **error)
 {
-  return run_job (ex, plan, WEFT_TASK_WRITE_CSV, NULL, NULL, NULL, job, options, error);
+  return run_job (ex, plan, WEFT_TASK_WRITE_CSV, NULL, NULL, NULL, job, options, NULL, error);
 }
 
 /* ---- schema inference: one task per split ---- */
-
-static guint64
-launch_infer (WeftExec *ex, WeftPlan *scan, GPtrArray *splits, guint stage, guint part,
-              guint attempt)
-{
-  WeftTask *task = weft_task_new (WEFT_TASK_INFER_CSV);
-  task->task_id = ++ex->next_task_id;
-  task->job_id = ex->next_job_id;
-  task->stage_id = stage;
-  task->partition = part;
-  task->attempt = attempt;
-  task->plan = weft_plan_ref (scan);
-  task->memory = ex->task_memory;
-  WeftNodeInfo *info = weft_node_info_new (splits->len);
-  info->splits = g_ptr_array_ref (splits);
-  weft_task_set_info (task, scan, info);
-  guint64 id = task->task_id;
-  ex->ops->launch (ex->backend, task);
-  weft_task_unref (task);
-  return id;
-}
 
 gboolean
 weft_exec_infer_csv (WeftExec *ex, WeftCsvInference *inference, const char *const *files,
@@ -678,8 +666,8 @@ weft_exec_infer_csv (WeftExec *ex, WeftCsvInference *inference, const char *cons
   guint n = weft_csv_inference_get_n_tasks (inference);
   if (n == 0)
     return TRUE;
-  /* The tasks read a scan of the files' columns as strings, one split each, as the executors'
-   * own INFER_CSV tasks (a job of its own, as Spark's inferSchema is). */
+  /* A job of its own, as Spark's inferSchema is: one INFER_CSV task per split of a scan of the
+   * files' columns as strings, with the splits the inference already planned. */
   guint n_cols = weft_csv_inference_get_n_columns (inference);
   g_autoptr(WeftSchema) strings = weft_schema_new ();
   for (guint i = 0; i < n_cols; i++)
@@ -689,52 +677,14 @@ weft_exec_infer_csv (WeftExec *ex, WeftCsvInference *inference, const char *cons
     }
   g_autoptr(WeftPlan) scan = weft_plan_csv_scan (files, weft_csv_inference_get_options (inference),
                                                  strings);
-  g_autoptr(GPtrArray) splits = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_csv_split_free);
+  WeftNodeInfo *info = weft_node_info_new (n);
+  info->splits = g_ptr_array_new_with_free_func ((GDestroyNotify) weft_csv_split_free);
   for (guint i = 0; i < n; i++)
     {
       const WeftCsvSplit *sp = weft_csv_inference_get_split (inference, i);
-      g_ptr_array_add (splits, weft_csv_split_new (sp->path, sp->start, sp->length));
+      g_ptr_array_add (info->splits, weft_csv_split_new (sp->path, sp->start, sp->length));
     }
-  guint stage = ex->next_stage_id++;
-  g_autofree guint64 *ids = g_new0 (guint64, n);
-  g_autofree guint *failures = g_new0 (guint, n);
-  for (guint p = 0; p < n; p++)
-    ids[p] = launch_infer (ex, scan, splits, stage, p, 0);
-  guint out = n;
-  GError *failed = NULL;
-  while (out > 0)
-    {
-      g_autoptr(WeftTaskOutcome) o = g_async_queue_pop (ex->outcomes);
-      guint p = 0;
-      while (p < n && ids[p] != o->task_id)
-        p++;
-      if (p == n || o->task_id == 0)
-        continue;  /* not one of these tasks (e.g. an executor lost) */
-      ids[p] = 0;
-      out--;
-      if (o->state == WEFT_TASK_SUCCEEDED && o->types && o->n_types == n_cols)
-        {
-          weft_csv_inference_set_task_types (inference, p, o->types);
-          continue;
-        }
-      if (failed == NULL && ++failures[p] >= ex->max_task_failures)
-        g_set_error (&failed, WEFT_ENGINE_ERROR, WEFT_ENGINE_ERROR_CALLBACK,
-                     "Job aborted due to stage failure: Task %u in stage %u.0 (schema inference) "
-                     "failed %u times, most recent failure: %s", p, stage, failures[p],
-                     o->message ? o->message : "no types");
-      if (failed == NULL)
-        {
-          ids[p] = launch_infer (ex, scan, splits, stage, p, failures[p]);
-          out++;
-        }
-    }
-  ex->next_job_id++;
-  if (failed)
-    {
-      g_propagate_error (error, failed);
-      return FALSE;
-    }
-  return TRUE;
+  return run_job (ex, scan, WEFT_TASK_INFER_CSV, NULL, NULL, inference, NULL, NULL, info, error);
 }
 
 /* ---- the executor object ---- */
@@ -769,12 +719,6 @@ gsize
 weft_exec_get_task_memory (WeftExec *ex)
 {
   return ex->task_memory;
-}
-
-guint
-weft_exec_get_threads (WeftExec *ex)
-{
-  return ex->ops->slots (ex->backend);
 }
 
 void

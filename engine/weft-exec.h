@@ -33,7 +33,6 @@ WeftExec *weft_exec_new (const WeftBackendOps *ops, gpointer backend, GAsyncQueu
 void weft_exec_free (WeftExec *exec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftExec, weft_exec_free)
 
-guint weft_exec_get_threads (WeftExec *exec);
 /** weft_exec_get_task_memory: the bytes a task's stateful operator holds before it spills. */
 gsize weft_exec_get_task_memory (WeftExec *exec);
 

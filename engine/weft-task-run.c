@@ -308,28 +308,18 @@ open_scan (Run *run, WeftPlan *p, guint part, GError **error)
   return &s->base;
 }
 
-/* A list of batches (a bucket, or slices of in-memory rows). */
+/* A list of batches handed over one by one (a shuffle bucket, or slices of in-memory rows). */
 typedef struct {
   Iter base;
-  GPtrArray *batches;   /* WeftBatch* (borrowed or owned) */
+  GPtrArray *batches;   /* WeftBatch* (owned) */
   guint i;
-  gboolean owned;
 } ListIter;
 
 static gboolean
 list_next (Iter *it, WeftBatch **out, GError **error)
 {
   ListIter *l = (ListIter *) it;
-  *out = NULL;
-  if (l->i < l->batches->len)
-    {
-      WeftBatch *b = l->batches->pdata[l->i++];
-      /* Owned batches are handed over; borrowed ones are shared through a slice. */
-      if (l->owned)
-        *out = g_steal_pointer (&l->batches->pdata[l->i - 1]);
-      else
-        *out = weft_batch_slice (b, 0, b->n_rows);
-    }
+  *out = l->i < l->batches->len ? g_steal_pointer (&l->batches->pdata[l->i++]) : NULL;
   return TRUE;
 }
 
@@ -341,13 +331,13 @@ list_free (Iter *it)
   g_free (l);
 }
 
+/* @batches: (transfer full) */
 static Iter *
-list_iter (GPtrArray *batches, gboolean owned)
+list_iter (GPtrArray *batches)
 {
   ListIter *l = g_new0 (ListIter, 1);
   l->base = (Iter) { list_next, list_free };
   l->batches = batches;
-  l->owned = owned;
   return &l->base;
 }
 
@@ -886,7 +876,7 @@ open_partition (Run *run, WeftPlan *p, guint part, GError **error)
         gsize n = p->rows->n_rows, from = n * part / st->n, to = n * (part + 1) / st->n;
         if (to > from)
           g_ptr_array_add (one, weft_batch_slice (p->rows, from, to - from));
-        return list_iter (one, TRUE);
+        return list_iter (one);
       }
     case WEFT_PLAN_FILTER:
       return map_iter (run, p, part, filter_next, error);
@@ -906,7 +896,7 @@ open_partition (Run *run, WeftPlan *p, guint part, GError **error)
     case WEFT_PLAN_REPARTITION:
       {
         GPtrArray *bucket = read_bucket (run, st->shuffle_id, part, error);
-        return bucket ? list_iter (bucket, TRUE) : NULL;
+        return bucket ? list_iter (bucket) : NULL;
       }
     case WEFT_PLAN_LIMIT:
       {
@@ -932,7 +922,7 @@ open_partition (Run *run, WeftPlan *p, guint part, GError **error)
               }
             left -= MIN (rows, left);
           }
-        return list_iter (b, TRUE);
+        return list_iter (b);
       }
     case WEFT_PLAN_JOIN:
       return open_join (run, p, part, error);

@@ -33,6 +33,7 @@
 #include "weft-log.h"
 #include "weft-rpc-server.h"
 #include "weft-shuffle.h"
+#include "weft-spark-conf.h"
 #include "weft-task-rpc.h"
 
 /* Keys of the driver's configuration the executor honours, with Spark's defaults. */
@@ -166,9 +167,9 @@ conf_size (GHashTable *conf, const char *key, gint64 def, gint64 min, gint64 max
   const char *v = g_hash_table_lookup (conf, key);
   gint64 n = def;
   g_autoptr(GError) e = NULL;
-  if (v && !weft_parse_size (v, &n, &e))
+  if (v && !weft_spark_conf_size (key, v, 1, &n, &e))
     {
-      g_set_error (error, EXECUTOR_ERROR, EXECUTOR_ERROR_CONF, "%s: %s", key, e->message);
+      g_set_error (error, EXECUTOR_ERROR, EXECUTOR_ERROR_CONF, "%s", e->message);
       return FALSE;
     }
   if (n < min || n > max)
@@ -207,11 +208,8 @@ apply_conf (Executor *ex, GHashTable *conf, GError **error)
   v = g_hash_table_lookup (conf, KEY_NETWORK_TIMEOUT);
   if (v)
     {
-      gint64 ms;
-      g_autoptr(GError) e = NULL;
-      if (g_ascii_string_to_signed (v, 10, 1, G_MAXINT64 / 1000, &ms, NULL))
-        timeout_us = ms * 1000;
-      else if (!weft_parse_duration (v, &timeout_us, &e) || timeout_us < 1000)
+      if (!weft_spark_conf_duration (KEY_NETWORK_TIMEOUT, v, &timeout_us, NULL)
+          || timeout_us < 1000)
         {
           g_set_error (error, EXECUTOR_ERROR, EXECUTOR_ERROR_CONF,
                        "%s is \"%s\": give milliseconds (120000) or a duration (120s) of at least 1ms",

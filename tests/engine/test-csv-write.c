@@ -6,6 +6,7 @@
  * must leave the folder as it was, concurrent task commits, retried attempts, and the write
  * throughput for 1 M rows. */
 
+#include "weft-fs.h"
 #include "weft-csv-write.h"
 #include "weft-csv.h"
 #include "weft-output-job-private.h"
@@ -34,29 +35,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  remove_tree (fx->dir);
+  weft_fs_remove_tree (fx->dir, NULL);
   g_free (fx->dir);
 }
 

@@ -7,6 +7,7 @@
  * truncated data file and every damaged byte of an index caught; the files a writer leaves
  * behind (none uncommitted, exactly two committed) and weft_shuffle_remove(). */
 
+#include "weft-fs.h"
 #include "weft-batch-codec.h"
 #include "weft-batch.h"
 #include "weft-engine-error.h"
@@ -34,29 +35,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  remove_tree (fx->dir);
+  weft_fs_remove_tree (fx->dir, NULL);
   g_free (fx->dir);
 }
 
