@@ -134,3 +134,8 @@ check_PROGRAMS += tests/engine/test-exec
 tests_engine_test_exec_SOURCES = tests/engine/test-exec.c
 tests_engine_test_exec_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/engine -I$(top_srcdir)/engine/include
 tests_engine_test_exec_LDADD = $(ENGINE_CORE_LIBS) $(LZ4_LIBS)
+
+check_PROGRAMS += tests/engine/test-spark-conf
+tests_engine_test_spark_conf_SOURCES = tests/engine/test-spark-conf.c
+tests_engine_test_spark_conf_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/engine
+tests_engine_test_spark_conf_LDADD = $(ENGINE_CORE_LIBS)
